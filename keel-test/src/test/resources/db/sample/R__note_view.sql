@@ -1,0 +1,1 @@
+CREATE OR REPLACE VIEW note_authors AS SELECT DISTINCT author FROM notes;
