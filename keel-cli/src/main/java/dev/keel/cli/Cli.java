@@ -1,0 +1,97 @@
+package dev.keel.cli;
+
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.keel.core.KeelException;
+import dev.keel.core.progress.ProgressOutput;
+import dev.keel.core.project.Project;
+import dev.keel.core.project.ProjectLoader;
+import dev.keel.core.project.Target;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * What a command needs from the command line: the global options, the project, the target, and where to
+ * write. Human text and JSON go to stdout; progress and status lines go to stderr, so a {@code --json}
+ * stdout holds one document and nothing else.
+ */
+final class Cli {
+
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .setDefaultPrettyPrinter(new DefaultPrettyPrinter().withObjectIndenter(
+                    new DefaultIndenter("  ", "\n")));
+
+    private final KeelCommand root;
+    private final CommandSpec spec;
+    private Project project;
+
+    Cli(CommandSpec spec) {
+        this.spec = spec;
+        this.root = (KeelCommand) spec.root().userObject();
+    }
+
+    boolean json() {
+        return root.json;
+    }
+
+    boolean debug() {
+        return root.debug;
+    }
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    /** A status line on stderr (never in --json output). */
+    void status(String line) {
+        err().println(line);
+        err().flush();
+    }
+
+    Project project() {
+        if (project == null) {
+            project = ProjectLoader.load(root.project, Path.of("").toAbsolutePath(), System.getenv());
+        }
+        return project;
+    }
+
+    Target target() {
+        return project().target(root.target, root.url);
+    }
+
+    /** Where progress goes: a live bar on a terminal, plain lines otherwise (KEEL_PROGRESS overrides). */
+    ProgressOutput progress() {
+        return ProgressOutput.stderr(System.console() != null, System.getenv());
+    }
+
+    /** True when stdout is a terminal that takes colour (NO_COLOR unset). */
+    boolean color() {
+        return System.console() != null && System.getenv("NO_COLOR") == null && !"dumb".equals(System.getenv("TERM"));
+    }
+
+    void printJson(Object value) {
+        try {
+            out().println(JSON.writeValueAsString(value));
+            out().flush();
+        } catch (IOException e) {
+            throw new KeelException("cannot write JSON: " + e.getMessage(), e);
+        }
+    }
+
+    static Map<String, Object> ordered(Object... keyValues) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            m.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return m;
+    }
+}

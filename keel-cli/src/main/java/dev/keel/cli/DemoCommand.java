@@ -1,0 +1,141 @@
+package dev.keel.cli;
+
+import dev.keel.core.KeelException;
+import dev.keel.core.catalog.Catalog;
+import dev.keel.core.catalog.CatalogOptions;
+import dev.keel.core.catalog.CatalogReader;
+import dev.keel.core.catalog.CatalogSummary;
+import dev.keel.core.design.SchemaDesignRules;
+import dev.keel.core.findings.Findings;
+import dev.keel.core.findings.FindingsRenderer;
+import dev.keel.core.progress.Progress;
+import dev.keel.core.project.Project;
+import dev.keel.core.project.ProjectLoader;
+import dev.keel.core.sample.SampleLoader;
+import dev.keel.embedded.EmbeddedPostgres;
+import dev.keel.embedded.ServerStatus;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code keel demo}: Keel's main job on the embedded default, on the sample shop in examples/commerce —
+ * start the embedded PostgreSQL, build the sample database, show its catalog and its schema-design findings.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Run Keel on the sample shop (examples/commerce) with the embedded PostgreSQL:",
+            "start it, build the sample database, show its catalog and schema-design findings."})
+final class DemoCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--scale", defaultValue = "1", paramLabel = "N",
+            description = "sample data size: 1 = 1,000 customers and 5,000 orders (default: ${DEFAULT-VALUE})")
+    int scale;
+
+    @Option(names = "--example", paramLabel = "DIR", description = "the sample project (default: examples/commerce of the Keel checkout)")
+    Path example;
+
+    @Override
+    public Integer call() throws SQLException {
+        Cli cli = new Cli(spec);
+        if (scale < 1 || scale > 100) {
+            throw new KeelException("--scale must be from 1 to 100, was " + scale, null, KeelException.USAGE, null);
+        }
+        Path dir = example != null ? example.toAbsolutePath().normalize() : findExample();
+        Project project = ProjectLoader.load(dir.resolve(ProjectLoader.FILE_NAME), dir, System.getenv());
+        var out = cli.out();
+        out.println("Keel demo: the sample shop in " + dir);
+        out.println();
+
+        EmbeddedPostgres server = project.embeddedServer();
+        step(cli, 1, "embedded PostgreSQL");
+        boolean wasRunning = server.status().running();
+        ServerStatus status = server.start();
+        out.printf("      %s PostgreSQL %s (%s) on 127.0.0.1:%d, data in %s%n", wasRunning ? "running:" : "started:",
+                status.version(), status.provider().label(), status.port(), relative(server.home()));
+
+        String database = project.embeddedDatabase();
+        step(cli, 2, "sample database '" + database + "'");
+        server.dropDatabase(database);
+        server.ensureDatabase(database);
+        List<Path> files = SampleLoader.migrationFiles(project.migrationLocations());
+        Path data = dir.resolve("data/generate.sql");
+        try (Connection c = server.connect(database)) {
+            try (Progress progress = Progress.start("migrations", files.size(), Progress.Unit.count("files"), cli.progress())) {
+                SampleLoader.apply(c, files, f -> {
+                    progress.message(f.getFileName().toString());
+                    progress.advance(1);
+                });
+            }
+            out.printf("      applied %d migration files (%s … %s)%n", files.size(), files.get(0).getFileName(),
+                    files.get(files.size() - 1).getFileName());
+            if (Files.isRegularFile(data)) {
+                long t0 = System.nanoTime();
+                try (Progress progress = Progress.start("sample data", -1, Progress.Unit.count("scripts"), cli.progress())) {
+                    progress.message("scale " + scale);
+                    SampleLoader.generate(c, data, scale);
+                    progress.advance(1);
+                }
+                out.printf(Locale.ROOT, "      generated sample data at scale %d in %.1f s%n", scale,
+                        (System.nanoTime() - t0) / 1e9);
+            }
+
+            step(cli, 3, "catalog");
+            Catalog catalog = CatalogReader.read(c, new CatalogOptions(List.of(), true));
+            out.println();
+            out.print(indent(CatalogSummary.render(catalog)));
+            out.println();
+
+            step(cli, 4, "schema-design findings");
+            Findings findings = SchemaDesignRules.check(catalog);
+            out.println();
+            FindingsRenderer.text(cli.color(), 100).render(findings, out);
+            out.println();
+        }
+        out.println("Next: cd " + relative(dir) + " and try `keel inspect --lint`, `keel db status`, `keel db psql`.");
+        out.println("Stop the database with `keel db stop` there; the data stays in " + relative(server.home()) + ".");
+        out.flush();
+        return 0;
+    }
+
+    private static void step(Cli cli, int n, String what) {
+        cli.out().printf("[%d/4] %s%n", n, what);
+        cli.out().flush();
+    }
+
+    private static String indent(String text) {
+        return text.lines().map(l -> "  " + l).reduce("", (a, b) -> a + b + "\n");
+    }
+
+    private static String relative(Path p) {
+        Path cwd = Path.of("").toAbsolutePath();
+        return p.startsWith(cwd) && !p.equals(cwd) ? cwd.relativize(p).toString() : p.toString();
+    }
+
+    /** examples/commerce of the Keel checkout: next to the launcher (KEEL_ROOT), else above the working directory. */
+    static Path findExample() {
+        Map<String, String> env = System.getenv();
+        String root = env.get("KEEL_ROOT");
+        if (root != null && Files.isRegularFile(Path.of(root, "examples/commerce/keel.yaml"))) {
+            return Path.of(root, "examples/commerce").toAbsolutePath().normalize();
+        }
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            if (Files.isRegularFile(d.resolve("examples/commerce/keel.yaml"))) {
+                return d.resolve("examples/commerce");
+            }
+        }
+        throw new KeelException("the sample project examples/commerce was not found",
+                "run ./keel demo from the Keel checkout, or pass --example DIR", KeelException.USAGE, null);
+    }
+}

@@ -1,0 +1,60 @@
+package dev.keel.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.Properties;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/** The root command and the global options every subcommand inherits. */
+@Command(name = "keel", mixinStandardHelpOptions = true, versionProvider = KeelCommand.Version.class,
+        usageHelpAutoWidth = true,
+        description = "Keel applies, verifies, observes, protects and syncs a PostgreSQL database.",
+        subcommands = {InitCommand.class, DbCommand.class, InspectCommand.class, DemoCommand.class,
+            CompletionCommand.class, HelpCommand.class},
+        footer = {"", "Exit codes: 0 ok, 1 findings or a failed check, 2 bad usage or configuration, 3 runtime failure.",
+            "Docs: README.md in the Keel repository."})
+public final class KeelCommand {
+
+    @Option(names = "--project", scope = ScopeType.INHERIT, paramLabel = "FILE",
+            description = "keel.yaml to use (default: ./keel.yaml or the nearest parent's)")
+    Path project;
+
+    @Option(names = "--target", scope = ScopeType.INHERIT, paramLabel = "NAME",
+            description = "target from keel.yaml (default: default-target, else the embedded server)")
+    String target;
+
+    @Option(names = "--url", scope = ScopeType.INHERIT, paramLabel = "URL",
+            description = "connect to this URL instead (postgresql://user@host:5432/db or jdbc:postgresql://...)")
+    String url;
+
+    @Option(names = "--json", scope = ScopeType.INHERIT, description = "one JSON document on stdout, nothing else")
+    boolean json;
+
+    @Option(names = "--debug", scope = ScopeType.INHERIT, description = "show stack traces and debug logs")
+    boolean debug;
+
+    /** Reads the version Maven wrote into the jar. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[]{"keel " + version(), "Java " + System.getProperty("java.version")};
+        }
+
+        static String version() {
+            Properties p = new Properties();
+            try (InputStream in = KeelCommand.class.getResourceAsStream("/keel-version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            } catch (IOException ignored) {
+                // an unknown version is shown as such
+            }
+            return p.getProperty("version", "unknown");
+        }
+    }
+}

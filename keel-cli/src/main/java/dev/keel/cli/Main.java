@@ -1,0 +1,104 @@
+package dev.keel.cli;
+
+import dev.keel.core.KeelException;
+import dev.keel.core.connect.Secrets;
+import dev.keel.embedded.EmbeddedException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import picocli.CommandLine;
+
+/**
+ * The keel executable: builds the command tree and turns every failure into one line on stderr and the
+ * exit code of DESIGN.md (0 ok, 1 findings, 2 bad usage or configuration, 3 runtime failure).
+ */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs one command line and returns its exit code; used by the tests as well. */
+    public static int run(String... args) {
+        boolean debug = java.util.Arrays.asList(args).contains("--debug");
+        if (debug) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+        }
+        CommandLine cmd = commandLine();
+        return cmd.execute(args);
+    }
+
+    /** Runs one command line with its output captured, for tests and embedding. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cmd = commandLine();
+        cmd.setOut(out);
+        cmd.setErr(err);
+        try {
+            return cmd.execute(args);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cmd = new CommandLine(new KeelCommand());
+        cmd.setCaseInsensitiveEnumValuesAllowed(true);
+        cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            boolean debug = parseResult.hasMatchedOption("--debug")
+                    || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--debug"))
+                    || deepDebug(parseResult);
+            return report(ex, commandLine.getErr(), debug);
+        });
+        cmd.setParameterExceptionHandler((ex, args) -> {
+            CommandLine c = ex.getCommandLine();
+            PrintWriter err = c.getErr();
+            err.println("keel: " + Secrets.mask(ex.getMessage()));
+            if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, err)) {
+                err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
+            }
+            err.flush();
+            return KeelException.USAGE;
+        });
+        return cmd;
+    }
+
+    private static boolean deepDebug(CommandLine.ParseResult pr) {
+        for (CommandLine.ParseResult p = pr; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--debug")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static int report(Exception ex, PrintWriter err, boolean debug) {
+        int code;
+        String message;
+        String remedy = null;
+        if (ex instanceof KeelException k) {
+            code = k.exitCode();
+            message = k.getMessage();
+            remedy = k.remedy().orElse(null);
+        } else if (ex instanceof EmbeddedException e) {
+            code = KeelException.RUNTIME;
+            message = e.getMessage();
+            remedy = e.remedy();
+        } else {
+            code = KeelException.RUNTIME;
+            message = "unexpected " + ex.getClass().getSimpleName() + ": " + ex.getMessage()
+                    + (debug ? "" : " (run with --debug for the stack trace)");
+        }
+        String line = "keel: " + message + (remedy == null ? "" : " — " + remedy);
+        err.println(Secrets.mask(line.replace('\n', ' ')));
+        if (debug) {
+            StringWriter trace = new StringWriter();
+            ex.printStackTrace(new PrintWriter(trace));
+            err.print(Secrets.mask(trace.toString()));
+        }
+        err.flush();
+        return code;
+    }
+}

@@ -1,0 +1,63 @@
+package dev.keel.core.project;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The content of keel.yaml as written, before {@code ${ENV}} interpolation. Every key is kebab-case and has
+ * a default; the README's keel.yaml reference documents each one.
+ */
+public record ProjectConfig(
+        String name,
+        @JsonProperty("default-target") String defaultTarget,
+        Map<String, TargetConfig> targets,
+        EmbeddedConfig embedded,
+        SchemaConfig schema) {
+
+    public ProjectConfig {
+        targets = targets == null ? Map.of() : Map.copyOf(new TreeMap<>(targets));
+        embedded = embedded == null ? EmbeddedConfig.DEFAULT : embedded;
+        schema = schema == null ? SchemaConfig.DEFAULT : schema;
+    }
+
+    /** An empty project: no targets, so the embedded default. */
+    public static final ProjectConfig EMPTY = new ProjectConfig(null, null, null, null, null);
+
+    /**
+     * One named database. Either a {@code url} or the separate fields; separate fields override what the URL
+     * says. {@code embedded: true} names the project's embedded server.
+     */
+    public record TargetConfig(
+            String url,
+            String host,
+            Integer port,
+            String database,
+            String user,
+            String password,
+            String sslmode,
+            @JsonProperty("application-name") String applicationName,
+            @JsonProperty("connect-timeout") Integer connectTimeout,
+            Boolean embedded) {
+    }
+
+    /** The embedded PostgreSQL kept under .keel/pg. */
+    public record EmbeddedConfig(
+            String database,
+            Integer port,
+            String provider) {
+
+        static final EmbeddedConfig DEFAULT = new EmbeddedConfig(null, null, null);
+    }
+
+    /** Where migrations live. */
+    public record SchemaConfig(List<String> locations) {
+
+        static final SchemaConfig DEFAULT = new SchemaConfig(null);
+
+        public SchemaConfig {
+            locations = locations == null || locations.isEmpty() ? List.of("db/migrations") : List.copyOf(locations);
+        }
+    }
+}
