@@ -82,17 +82,16 @@ final class DemoCommand implements Callable<Integer> {
                     files.get(files.size() - 1).getFileName());
             if (Files.isRegularFile(data)) {
                 long t0 = System.nanoTime();
-                try (Progress progress = Progress.start("sample data", -1, Progress.Unit.count("scripts"), cli.progress())) {
-                    progress.message("scale " + scale);
-                    SampleLoader.generate(c, data, scale);
-                    progress.advance(1);
-                }
+                SampleLoader.generate(c, data, scale);
                 out.printf(Locale.ROOT, "      generated sample data at scale %d in %.1f s%n", scale,
                         (System.nanoTime() - t0) / 1e9);
             }
 
             step(cli, 3, "catalog");
-            Catalog catalog = CatalogReader.read(c, new CatalogOptions(List.of(), true));
+            Catalog catalog;
+            try (Progress progress = Progress.start("inspect", -1, Progress.Unit.count("queries"), cli.progress())) {
+                catalog = CatalogReader.read(c, new CatalogOptions(List.of(), true), progress);
+            }
             out.println();
             out.print(indent(CatalogSummary.render(catalog)));
             out.println();

@@ -71,7 +71,7 @@ final class InspectCommand implements Callable<Integer> {
         try (Progress progress = Progress.start("inspect", -1, Progress.Unit.count("queries"), cli.progress());
              Connection c = target.connect(cli::status)) {
             progress.message(target.describe());
-            catalog = CatalogReader.read(c, new CatalogOptions(schemas, !noStats));
+            catalog = CatalogReader.read(c, new CatalogOptions(schemas, !noStats), progress);
         } catch (SQLException e) {
             throw new KeelException("cannot close the connection: " + e.getMessage(), e);
         }

@@ -33,6 +33,7 @@ class InspectCommandIT {
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).contains("Database " + db.name()).contains("partitions").contains("13")
                 .contains("order_lines");
+        assertThat(run.err()).contains("inspect: started").containsPattern("inspect: \\d+ queries in");
         assertThat(run.all()).doesNotContain(db.password());
     }
 

@@ -1,6 +1,7 @@
 package dev.keel.core.catalog;
 
 import dev.keel.core.KeelException;
+import dev.keel.core.progress.Progress;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
@@ -29,8 +30,8 @@ public final class CatalogReader {
     private final QueryRunner queries;
     private final CatalogOptions options;
 
-    private CatalogReader(Connection connection, CatalogOptions options) {
-        this.queries = new QueryRunner(connection, options.schemas());
+    private CatalogReader(Connection connection, CatalogOptions options, Progress progress) {
+        this.queries = new QueryRunner(connection, options.schemas(), progress);
         this.options = options;
     }
 
@@ -42,9 +43,15 @@ public final class CatalogReader {
      *                          the database does not have (exit 2)
      */
     public static Catalog read(Connection connection, CatalogOptions options) {
+        return read(connection, options, Progress.silent());
+    }
+
+    /** As {@link #read(Connection, CatalogOptions)}, advancing {@code progress} by one per query run. */
+    public static Catalog read(Connection connection, CatalogOptions options, Progress progress) {
         Objects.requireNonNull(connection, "null connection");
         Objects.requireNonNull(options, "null options");
-        CatalogReader reader = new CatalogReader(connection, options);
+        Objects.requireNonNull(progress, "null progress");
+        CatalogReader reader = new CatalogReader(connection, options, progress);
         try {
             if (connection.getAutoCommit()) {
                 connection.setAutoCommit(false);

@@ -1,5 +1,6 @@
 package dev.keel.core.catalog;
 
+import dev.keel.core.progress.Progress;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -39,14 +40,17 @@ final class QueryRunner {
 
     private final Connection connection;
     private final String[] schemas;
+    private final Progress progress;
 
-    QueryRunner(Connection connection, List<String> schemas) {
+    QueryRunner(Connection connection, List<String> schemas, Progress progress) {
         this.connection = connection;
         this.schemas = schemas.toArray(String[]::new);
+        this.progress = progress;
     }
 
     /** Runs {@code sql}; a query that starts with {@link Sql#USER_SCHEMAS} gets the schema filter bound. */
     <T> List<T> list(String what, String sql, Row<T> row) throws Failure {
+        progress.message("reading " + what);
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
             if (sql.startsWith(Sql.USER_SCHEMAS)) {
                 ps.setArray(1, connection.createArrayOf("text", schemas));
@@ -59,6 +63,7 @@ final class QueryRunner {
                 }
             }
             LOG.debug("read {} {} in {} ms", out.size(), what, (System.nanoTime() - start) / 1_000_000);
+            progress.advance(1);
             return out;
         } catch (SQLException e) {
             throw new Failure(what, e);

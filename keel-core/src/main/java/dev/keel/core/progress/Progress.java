@@ -42,6 +42,11 @@ public interface Progress extends AutoCloseable {
         };
     }
 
+    /** Progress that reports nothing, for library callers that show none. */
+    static Progress silent() {
+        return new SilentProgress();
+    }
+
     /** Adds {@code n} (0 or more) to the amount done. */
     void advance(long n);
 
