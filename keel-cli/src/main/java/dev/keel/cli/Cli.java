@@ -70,7 +70,7 @@ final class Cli {
 
     /** Where progress goes: a live bar on a terminal, plain lines otherwise (KEEL_PROGRESS overrides). */
     ProgressOutput progress() {
-        return ProgressOutput.stderr(System.console() != null, System.getenv());
+        return ProgressOutput.to(err(), ProgressOutput.Mode.choose(System.console() != null, System.getenv()));
     }
 
     /** True when stdout is a terminal that takes colour (NO_COLOR unset). */
