@@ -68,8 +68,8 @@ final class InspectCommand implements Callable<Integer> {
         Severity threshold = parseSeverity(failOn);
         Target target = cli.target();
         Catalog catalog;
-        try (Progress progress = Progress.start("inspect", -1, Progress.Unit.count("queries"), cli.progress());
-             Connection c = target.connect(cli::status)) {
+        try (Connection c = target.connect(cli::status);
+             Progress progress = Progress.start("inspect", -1, Progress.Unit.count("queries"), cli.progress())) {
             progress.message(target.describe());
             catalog = CatalogReader.read(c, new CatalogOptions(schemas, !noStats), progress);
         } catch (SQLException e) {
