@@ -10,8 +10,8 @@ trap '"$root/keel" db destroy --yes --project "$work/keel.yaml" >/dev/null 2>&1 
 
 "$root/keel" init "$work" >/dev/null
 "$root/keel" db start --project "$work/keel.yaml" >/dev/null
-port=$("$root/keel" db status --json --project "$work/keel.yaml" | sed -n 's/.*"port" : \([0-9]*\).*/\1/p')
-db=$("$root/keel" db status --json --project "$work/keel.yaml" | sed -n 's/.*"database" : "\([^"]*\)".*/\1/p')
+port=$("$root/keel" db status --json --project "$work/keel.yaml" | sed -n 's/.*"port" *: *\([0-9]*\).*/\1/p')
+db=$("$root/keel" db status --json --project "$work/keel.yaml" | sed -n 's/.*"database" *: *"\([^"]*\)".*/\1/p')
 export PGPASSWORD="$(cat "$work/.keel/pg/password")"
 psql_bin="$(command -v psql || echo /usr/lib/postgresql/15/bin/psql)"
 pg_dump_bin="$(command -v pg_dump || echo /usr/lib/postgresql/15/bin/pg_dump)"

@@ -1,15 +1,10 @@
 package dev.keel.cli;
 
-import com.fasterxml.jackson.core.util.DefaultIndenter;
-import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.keel.core.KeelException;
+import dev.keel.core.json.StableJson;
 import dev.keel.core.progress.ProgressOutput;
 import dev.keel.core.project.Project;
 import dev.keel.core.project.ProjectLoader;
 import dev.keel.core.project.Target;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -21,10 +16,6 @@ import picocli.CommandLine.Model.CommandSpec;
  * stdout holds one document and nothing else.
  */
 final class Cli {
-
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-            .setDefaultPrettyPrinter(new DefaultPrettyPrinter().withObjectIndenter(
-                    new DefaultIndenter("  ", "\n")));
 
     private final KeelCommand root;
     private final CommandSpec spec;
@@ -79,12 +70,7 @@ final class Cli {
     }
 
     void printJson(Object value) {
-        try {
-            out().println(JSON.writeValueAsString(value));
-            out().flush();
-        } catch (IOException e) {
-            throw new KeelException("cannot write JSON: " + e.getMessage(), e);
-        }
+        StableJson.write(value, out());
     }
 
     static Map<String, Object> ordered(Object... keyValues) {

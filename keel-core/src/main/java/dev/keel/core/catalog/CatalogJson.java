@@ -5,15 +5,13 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.util.DefaultIndenter;
-import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
-import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.keel.core.json.StableJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -54,13 +52,7 @@ public final class CatalogJson {
             .addMixIn(Catalog.class, CatalogMixin.class)
             .build();
 
-    private static final ObjectWriter WRITER = MAPPER.writer(new DefaultPrettyPrinter(
-                    Separators.createDefaultInstance()
-                            .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
-                            .withObjectEmptySeparator("")
-                            .withArrayEmptySeparator(""))
-            .withObjectIndenter(new DefaultIndenter("  ", "\n"))
-            .withArrayIndenter(new DefaultIndenter("  ", "\n")));
+    private static final ObjectWriter WRITER = StableJson.writer(MAPPER);
 
     private CatalogJson() {
     }
@@ -69,13 +61,7 @@ public final class CatalogJson {
     public static void write(Catalog catalog, Writer out) {
         Objects.requireNonNull(catalog, "null catalog");
         Objects.requireNonNull(out, "null out");
-        try {
-            WRITER.writeValue(out, catalog);
-            out.write('\n');
-            out.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not write the catalog as JSON", e);
-        }
+        StableJson.write(WRITER, catalog, out);
     }
 
     /** Writes {@code catalog} as UTF-8 followed by a newline and flushes; {@code out} stays open. */
