@@ -12,6 +12,8 @@ import dev.keel.core.progress.Progress;
 import dev.keel.core.project.Project;
 import dev.keel.core.project.ProjectLoader;
 import dev.keel.core.sample.SampleLoader;
+import dev.keel.schema.migrate.MigrationSettings;
+import dev.keel.schema.migrate.Migrator;
 import dev.keel.embedded.EmbeddedPostgres;
 import dev.keel.embedded.ServerStatus;
 import java.nio.file.Files;
@@ -69,17 +71,21 @@ final class DemoCommand implements Callable<Integer> {
         step(cli, 2, "sample database '" + database + "'");
         server.dropDatabase(database);
         server.ensureDatabase(database);
-        List<Path> files = SampleLoader.migrationFiles(project.migrationLocations());
         Path data = dir.resolve("data/generate.sql");
-        try (Connection c = server.connect(database)) {
-            try (Progress progress = Progress.start("migrations", files.size(), Progress.Unit.count("files"), cli.progress())) {
-                SampleLoader.apply(c, files, f -> {
-                    progress.message(f.getFileName().toString());
-                    progress.advance(1);
-                });
+        Migrator migrator = Migrator.of(() -> {
+            try {
+                return server.connect(database);
+            } catch (SQLException e) {
+                throw new KeelException("cannot connect to the embedded database: " + e.getMessage(), e);
             }
-            out.printf("      applied %d migration files (%s … %s)%n", files.size(), files.get(0).getFileName(),
-                    files.get(files.size() - 1).getFileName());
+        }, MigrationSettings.from(project));
+        Migrator.MigrateResult migrated;
+        try (MigrationCommands.Reporter reporter = new MigrationCommands.Reporter(cli, "migrate")) {
+            migrated = migrator.migrate(null, reporter);
+        }
+        out.printf("      applied %d migrations; schema at version %s (history in flyway_schema_history)%n",
+                migrated.applied().size(), migrated.currentVersion());
+        try (Connection c = server.connect(database)) {
             if (Files.isRegularFile(data)) {
                 long t0 = System.nanoTime();
                 SampleLoader.generate(c, data, scale);

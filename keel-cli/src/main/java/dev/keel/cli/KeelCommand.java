@@ -14,11 +14,24 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "keel", mixinStandardHelpOptions = true, versionProvider = KeelCommand.Version.class,
         usageHelpAutoWidth = true,
         description = "Keel applies, verifies, observes, protects and syncs a PostgreSQL database.",
-        subcommands = {InitCommand.class, DbCommand.class, InspectCommand.class, DemoCommand.class,
+        subcommands = {InitCommand.class, DbCommand.class, InspectCommand.class, MigrationCommands.Migrate.class,
+            MigrationCommands.Info.class, MigrationCommands.Validate.class, MigrationCommands.Repair.class,
+            MigrationCommands.Baseline.class, MigrationCommands.Undo.class, DemoCommand.class,
             CompletionCommand.class, HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 findings or a failed check, 2 bad usage or configuration, 3 runtime failure.",
             "Docs: README.md in the Keel repository."})
-public final class KeelCommand {
+public final class KeelCommand implements java.util.concurrent.Callable<Integer> {
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** Without a command: the usage on stderr, exit 2. */
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return dev.keel.core.KeelException.USAGE;
+    }
+
 
     @Option(names = "--project", scope = ScopeType.INHERIT, paramLabel = "FILE",
             description = "keel.yaml to use (default: ./keel.yaml or the nearest parent's)")

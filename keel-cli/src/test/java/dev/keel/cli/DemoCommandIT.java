@@ -30,7 +30,7 @@ class DemoCommandIT {
         assertThat(run.exitCode()).as(run.all()).isZero();
         assertThat(run.out())
                 .contains("[1/4] embedded PostgreSQL").contains("started: PostgreSQL")
-                .contains("applied 7 migration files")
+                .contains("applied 7 migrations; schema at version 6")
                 .contains("generated sample data at scale 1")
                 .contains("order_lines")
                 .contains("design.no-primary-key").contains("shop.audit_events")

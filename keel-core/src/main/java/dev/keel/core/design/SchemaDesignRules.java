@@ -10,6 +10,7 @@ import dev.keel.core.catalog.View;
 import dev.keel.core.findings.Finding;
 import dev.keel.core.findings.Findings;
 import dev.keel.core.findings.Severity;
+import dev.keel.core.sql.Identifiers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -168,9 +169,8 @@ public final class SchemaDesignRules {
         return quote(t.schema()) + "." + quote(t.name());
     }
 
-    /** An identifier as SQL needs it: bare when plain lower case, else double-quoted. */
     static String quote(String name) {
-        return SNAKE_CASE.matcher(name).matches() ? name : "\"" + name.replace("\"", "\"\"") + "\"";
+        return Identifiers.quote(name);
     }
 
     private static String unquote(String key) {

@@ -51,10 +51,22 @@ public record ProjectConfig(
         static final EmbeddedConfig DEFAULT = new EmbeddedConfig(null, null, null);
     }
 
-    /** Where migrations live. */
-    public record SchemaConfig(List<String> locations) {
+    /**
+     * Where migrations live and how they run.
+     *
+     * @param lockTimeout PostgreSQL interval text ("5s", "500ms"), the lock_timeout of every statement
+     * @param undoRecord  "delete" (default) or "undo-sql", see the README
+     */
+    public record SchemaConfig(
+            List<String> locations,
+            @JsonProperty("history-table") String historyTable,
+            @JsonProperty("history-schema") String historySchema,
+            @JsonProperty("lock-timeout") String lockTimeout,
+            @JsonProperty("lock-retries") Integer lockRetries,
+            @JsonProperty("out-of-order") Boolean outOfOrder,
+            @JsonProperty("undo-record") String undoRecord) {
 
-        static final SchemaConfig DEFAULT = new SchemaConfig(null);
+        static final SchemaConfig DEFAULT = new SchemaConfig(null, null, null, null, null, null, null);
 
         public SchemaConfig {
             locations = locations == null || locations.isEmpty() ? List.of("db/migrations") : List.copyOf(locations);
