@@ -103,7 +103,7 @@ final class DemoCommand implements Callable<Integer> {
             out.println();
 
             step(cli, 4, "schema-design findings");
-            Findings findings = SchemaDesignRules.check(catalog);
+            Findings findings = SchemaDesignRules.check(catalog, dev.keel.schema.migrate.MigrationSettings.from(project).ownTables());
             out.println();
             FindingsRenderer.text(cli.color(), 100).render(findings, out);
             out.println();

@@ -86,7 +86,7 @@ final class InspectCommand implements Callable<Integer> {
                 w.flush();
                 return 0;
             }
-            Findings findings = SchemaDesignRules.check(catalog);
+            Findings findings = SchemaDesignRules.check(catalog, dev.keel.schema.migrate.MigrationSettings.from(cli.project()).ownTables());
             FindingsRenderer renderer = switch (fmt) {
                 case json -> FindingsRenderer.json();
                 case sarif -> FindingsRenderer.sarif(KeelCommand.Version.version(), null);

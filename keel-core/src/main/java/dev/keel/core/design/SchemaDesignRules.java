@@ -38,9 +38,17 @@ public final class SchemaDesignRules {
 
     /** Every finding of every rule for the catalog. */
     public static Findings check(Catalog catalog) {
+        return check(catalog, java.util.Set.of());
+    }
+
+    /**
+     * Every finding for the catalog, leaving out tables with the given names in any schema (the migration
+     * history table and its companion, which belong to the tools, not to the schema's design).
+     */
+    public static Findings check(Catalog catalog, java.util.Set<String> ignoredTables) {
         List<Finding> out = new ArrayList<>();
         for (Table t : catalog.tables()) {
-            if (t.partition()) {
+            if (t.partition() || ignoredTables.contains(t.name())) {
                 continue;
             }
             noPrimaryKey(t, out);

@@ -71,6 +71,11 @@ public record MigrationSettings(List<Path> locations, String historySchema, Stri
                 outOfOrder, value);
     }
 
+    /** The names of the tables the migrator keeps: the history table and its progress companion. */
+    public java.util.Set<String> ownTables() {
+        return java.util.Set.of(historyTable, historyTable + "_progress");
+    }
+
     /** The settings keel.yaml's {@code schema} section gives, each checked with its key named. */
     public static MigrationSettings from(dev.keel.core.project.Project project) {
         var s = project.config().schema();
