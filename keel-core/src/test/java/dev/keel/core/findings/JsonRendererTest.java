@@ -42,23 +42,38 @@ class JsonRendererTest {
 
         assertThat(keys(document)).containsExactly("findings", "summary");
         JsonNode finding = document.get("findings").get(0);
-        assertThat(keys(finding))
-                .containsExactly("rule", "severity", "object", "message", "remedy", "evidence", "location");
+        assertThat(keys(finding)).containsExactly("rule", "severity", "file", "line", "object", "lockMode", "evidence",
+                "message", "remedy");
         assertThat(finding.get("rule").asText()).isEqualTo("design.fk-without-index");
         assertThat(finding.get("severity").asText()).isEqualTo("warning");
         assertThat(finding.get("object").asText()).isEqualTo("public.order_lines.order_id");
         assertThat(finding.get("remedy").asText()).startsWith("CREATE INDEX CONCURRENTLY");
-        assertThat(keys(finding.get("evidence"))).containsExactly("rows", "size", "lockMode");
+        assertThat(keys(finding.get("evidence"))).containsExactly("rows", "size");
+        assertThat(finding.get("lockMode").asText()).isNotBlank();
         assertThat(finding.get("evidence").get("rows").asLong()).isEqualTo(1_200_000L);
-        assertThat(finding.get("location").get("file").asText()).isEqualTo("db/migration/V3__lines.sql");
-        assertThat(finding.get("location").get("line").asInt()).isEqualTo(7);
+        assertThat(finding.get("file").asText()).isEqualTo("db/migration/V3__lines.sql");
+        assertThat(finding.get("line").asInt()).isEqualTo(7);
+    }
+
+    @Test
+    void render_promotesStatementLevelEvidenceToTopLevelFieldsInTheLintOrder() throws Exception {
+        Finding lint = Finding.of("lint.create-index", Severity.ERROR, "public.t", "m", "r")
+                .withEvidence("rows", 10).withEvidence("scan", true).withEvidence("rewrite", false)
+                .withEvidence("lockMode", "ShareLock").withEvidence("statement", "create index on t (x)").at("V2__x.sql", 3);
+        JsonNode finding = render(Findings.of(lint)).get("findings").get(0);
+
+        assertThat(keys(finding)).containsExactly("rule", "severity", "file", "line", "statement", "object", "lockMode",
+                "rewrite", "scan", "evidence", "message", "remedy");
+        assertThat(keys(finding.get("evidence"))).containsExactly("rows");
+        assertThat(finding.get("scan").asBoolean()).isTrue();
     }
 
     @Test
     void render_leavesOutLocationWhenThereIsNone() throws Exception {
         JsonNode finding = render(Findings.of(MISSING_INDEX)).get("findings").get(0);
 
-        assertThat(finding.has("location")).isFalse();
+        assertThat(finding.has("file")).isFalse();
+        assertThat(finding.has("line")).isFalse();
     }
 
     @Test

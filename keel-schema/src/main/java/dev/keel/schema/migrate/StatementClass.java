@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * CREATE/DROP DATABASE and TABLESPACE, ALTER SYSTEM, ...), and spots the file's own transaction control
  * (BEGIN, COMMIT), which also means Keel must not wrap the file in a transaction of its own.
  */
-final class StatementClass {
+public final class StatementClass {
 
     private static final Pattern CREATE_INDEX_CONCURRENTLY = Pattern.compile(
             "CREATE\\s+(?:UNIQUE\\s+)?INDEX\\s+CONCURRENTLY\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?((?:\"(?:[^\"]|\"\")+\"|[A-Za-z_][A-Za-z0-9_$]*)(?:\\.(?:\"(?:[^\"]|\"\")+\"|[A-Za-z_][A-Za-z0-9_$]*))?)\\s+ON\\s",
@@ -51,7 +51,7 @@ final class StatementClass {
     }
 
     /** True when PostgreSQL refuses to run the statement inside a transaction block. */
-    static boolean nonTransactional(String sql, int serverMajor) {
+    public static boolean nonTransactional(String sql, int serverMajor) {
         String s = normalized(sql);
         return s.matches("^CREATE (UNIQUE )?INDEX CONCURRENTLY\\b.*")
                 || s.matches("^DROP INDEX CONCURRENTLY\\b.*")
@@ -68,7 +68,7 @@ final class StatementClass {
     }
 
     /** True for BEGIN, START TRANSACTION, COMMIT, ROLLBACK, END, SAVEPOINT and friends. */
-    static boolean transactionControl(String sql) {
+    public static boolean transactionControl(String sql) {
         String s = normalized(sql);
         return s.matches("^(BEGIN|START TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE TRANSACTION|COMMIT PREPARED|ROLLBACK PREPARED)\\b.*")
                 && !s.startsWith("BEGIN ATOMIC");
