@@ -55,6 +55,11 @@ final class Cli {
         return project;
     }
 
+    /** True when the command line names a target (--target or --url). */
+    boolean targetChosen() {
+        return root.target != null || root.url != null;
+    }
+
     Target target() {
         return project().target(root.target, root.url);
     }

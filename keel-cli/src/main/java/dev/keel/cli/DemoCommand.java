@@ -12,7 +12,9 @@ import dev.keel.core.progress.Progress;
 import dev.keel.core.project.Project;
 import dev.keel.core.project.ProjectLoader;
 import dev.keel.core.sample.SampleLoader;
+import dev.keel.schema.lint.LintContext;
 import dev.keel.schema.migrate.MigrationSettings;
+import dev.keel.schema.review.MigrationReview;
 import dev.keel.schema.migrate.Migrator;
 import dev.keel.embedded.EmbeddedPostgres;
 import dev.keel.embedded.ServerStatus;
@@ -108,14 +110,24 @@ final class DemoCommand implements Callable<Integer> {
             FindingsRenderer.text(cli.color(), 100).render(findings, out);
             out.println();
         }
-        out.println("Next: cd " + relative(dir) + " and try `keel inspect --lint`, `keel db status`, `keel db psql`.");
+        Path unsafe = dir.resolve("unsafe/V7__unsafe_changes.sql");
+        if (Files.isRegularFile(unsafe)) {
+            step(cli, 5, "migration lint of an unsafe change (" + relative(unsafe) + ")");
+            out.println("      static rules, then each statement measured on a scratch copy in the embedded server");
+            Findings lint = MigrationReview.lint(List.of(unsafe), project.migrationLocations(),
+                    LintContext.defaults(), server, DemoCommand::relative);
+            out.println();
+            FindingsRenderer.text(cli.color(), 100).render(lint, out);
+            out.println();
+        }
+        out.println("Next: cd " + relative(dir) + " and try `keel info`, `keel drift`, `keel inspect --lint`, `keel db psql`.");
         out.println("Stop the database with `keel db stop` there; the data stays in " + relative(server.home()) + ".");
         out.flush();
         return 0;
     }
 
     private static void step(Cli cli, int n, String what) {
-        cli.out().printf("[%d/4] %s%n", n, what);
+        cli.out().printf("[%d/5] %s%n", n, what);
         cli.out().flush();
     }
 

@@ -63,7 +63,7 @@ final class TextRenderer implements FindingsRenderer {
         for (Finding finding : findings) {
             String label = finding.severity().label();
             line(text, style(colourOf(finding.severity()), label) + " ".repeat(severityWidth - label.length())
-                    + GAP + pad(finding.rule(), ruleWidth) + GAP + finding.object());
+                    + GAP + pad(finding.rule(), ruleWidth) + GAP + finding.object() + where(finding));
             for (String part : wrap(finding.message(), messageWidth)) {
                 line(text, indent + part);
             }
@@ -78,6 +78,15 @@ final class TextRenderer implements FindingsRenderer {
         text.append('\n');
         line(text, summary(findings));
         return text.toString();
+    }
+
+    /** "  (V7__x.sql:3)" when the finding points into a file, else nothing. */
+    private static String where(Finding finding) {
+        Finding.Location at = finding.location();
+        if (at == null) {
+            return "";
+        }
+        return "  (" + at.file() + (at.line() > 0 ? ":" + at.line() : "") + ")";
     }
 
     /** "3 findings: 1 error, 2 warnings"; severities with no findings are left out. */

@@ -42,6 +42,13 @@ class TextRendererTest {
     }
 
     @Test
+    void render_namesFileAndLineOfFindingsInFiles() {
+        Finding lint = Finding.of("lint.x", Severity.ERROR, "shop.orders", "m", "").at("db/V7__x.sql", 4);
+        assertThat(FindingsRenderer.text(false, 80).renderToString(Findings.of(lint)))
+                .contains("lint.x  shop.orders  (db/V7__x.sql:4)");
+    }
+
+    @Test
     void render_wrapsMessagesToTheWidth() {
         int width = 100;
         String text = FindingsRenderer.text(false, width).renderToString(REPORT);

@@ -121,6 +121,15 @@ public final class Migrator {
         }
     }
 
+    /** The migrations {@code migrate(target)} would apply now, in order. */
+    public List<ResolvedMigration> pending(MigrationVersion target) {
+        try (Connection c = open()) {
+            return Ledger.of(resolve(), history(c).read(c), settings.outOfOrder()).pending(target);
+        } catch (SQLException e) {
+            throw failure("read the history table", e);
+        }
+    }
+
     /** The newest applied version, if any. */
     public Optional<MigrationVersion> currentVersion() {
         try (Connection c = open()) {
