@@ -1,5 +1,6 @@
 package dev.keel.cli;
 
+import dev.keel.core.findings.FindingsRenderer;
 import dev.keel.core.json.StableJson;
 import dev.keel.core.progress.ProgressOutput;
 import dev.keel.core.project.Project;
@@ -72,6 +73,16 @@ final class Cli {
     /** True when stdout is a terminal that takes colour (NO_COLOR unset). */
     boolean color() {
         return System.console() != null && System.getenv("NO_COLOR") == null && !"dumb".equals(System.getenv("TERM"));
+    }
+
+    /** The findings renderer for --format (else --json, else the terminal table). */
+    FindingsRenderer findingsRenderer(InspectCommand.Format format) {
+        InspectCommand.Format fmt = format != null ? format : json() ? InspectCommand.Format.json : InspectCommand.Format.text;
+        return switch (fmt) {
+            case json -> FindingsRenderer.json();
+            case sarif -> FindingsRenderer.sarif(KeelCommand.Version.version(), null);
+            case text -> FindingsRenderer.text(color(), 100);
+        };
     }
 
     void printJson(Object value) {

@@ -70,11 +70,7 @@ final class DriftCommands {
             Target target = cli.target();
             MigrationSettings settings = MigrationSettings.from(project);
             MigrationVersion current = MigrationCommands.migrator(cli, false).currentVersion().orElse(null);
-            EmbeddedPostgres scratch = project.embeddedServer();
-            if (!scratch.status().running()) {
-                cli.status("starting the embedded PostgreSQL in " + scratch.home() + " for the scratch copy");
-                scratch.start();
-            }
+            EmbeddedPostgres scratch = ReviewCommands.scratchServer(cli, project);
             List<Difference> differences;
             try (Connection c = target.connect(cli::status)) {
                 differences = DriftCheck.drift(scratch, settings.locations(), current, c, settings.ownTables());

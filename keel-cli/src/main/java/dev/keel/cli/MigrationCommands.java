@@ -223,12 +223,7 @@ final class MigrationCommands {
             Cli cli = new Cli(spec);
             var threshold = InspectCommand.parseSeverity(failOn);
             Findings findings = migrator(cli, false).validate();
-            InspectCommand.Format fmt = format != null ? format : cli.json() ? InspectCommand.Format.json : InspectCommand.Format.text;
-            FindingsRenderer renderer = switch (fmt) {
-                case json -> FindingsRenderer.json();
-                case sarif -> FindingsRenderer.sarif(KeelCommand.Version.version(), null);
-                case text -> FindingsRenderer.text(cli.color(), 100);
-            };
+            FindingsRenderer renderer = cli.findingsRenderer(format);
             renderer.render(findings, cli.out());
             return findings.exitCode(threshold);
         }

@@ -128,13 +128,8 @@ final class ReviewCommands {
             EmbeddedPostgres scratch = noMeasure || toLint.isEmpty() ? null : scratchServer(cli, project);
             Findings findings = MigrationReview.lint(toLint, settings.locations(), context, scratch, ReviewCommands::display)
                     .plus(Findings.of(extra));
-            InspectCommand.Format fmt = format != null ? format : cli.json() ? InspectCommand.Format.json : InspectCommand.Format.text;
-            FindingsRenderer renderer = switch (fmt) {
-                case json -> FindingsRenderer.json();
-                case sarif -> FindingsRenderer.sarif(KeelCommand.Version.version(), null);
-                case text -> FindingsRenderer.text(cli.color(), 100);
-            };
-            if (fmt == InspectCommand.Format.text && toLint.isEmpty()) {
+            FindingsRenderer renderer = cli.findingsRenderer(format);
+            if (!cli.json() && format == null && toLint.isEmpty()) {
                 cli.out().println("Nothing to lint: no pending migrations (name files, or use --all).");
             }
             renderer.render(findings, cli.out());
