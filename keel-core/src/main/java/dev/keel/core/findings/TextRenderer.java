@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * The terminal table: a row of severity, rule and object per finding, the message below it wrapped to the
- * width, the remedy on its own line after that, and a summary line. Remedies are not wrapped, so SQL can be
+ * width, its evidence (all but the statement text, which the file and line point at), the remedy on its
+ * own line after that, and a summary line. Remedies are not wrapped, so SQL can be
  * copied as written.
  */
 final class TextRenderer implements FindingsRenderer {
@@ -22,6 +23,8 @@ final class TextRenderer implements FindingsRenderer {
     private static final String CYAN = "\u001b[36m";
     private static final String GAP = "  ";
     private static final String FIX = "fix: ";
+    private static final String EVIDENCE = "evidence: ";
+    private static final String DIM = "\u001b[2m";
     private static final int MIN_MESSAGE_WIDTH = 30;
 
     private final boolean colour;
@@ -66,6 +69,19 @@ final class TextRenderer implements FindingsRenderer {
                     + GAP + pad(finding.rule(), ruleWidth) + GAP + finding.object() + where(finding));
             for (String part : wrap(finding.message(), messageWidth)) {
                 line(text, indent + part);
+            }
+            if (!finding.evidence().isEmpty()) {
+                List<String> facts = new ArrayList<>();
+                finding.evidence().forEach((key, value) -> {
+                    if (!key.equals("statement")) {
+                        facts.add(key + "=" + value);
+                    }
+                });
+                if (!facts.isEmpty()) {
+                    for (String part : wrap(EVIDENCE + String.join(", ", facts), messageWidth)) {
+                        line(text, indent + style(DIM, part));
+                    }
+                }
             }
             if (!finding.remedy().isBlank()) {
                 String[] remedy = finding.remedy().strip().split("\\R");

@@ -49,6 +49,17 @@ class TextRendererTest {
     }
 
     @Test
+    void render_showsEvidenceButNotTheStatementText() {
+        Finding lint = Finding.of("lint.x", Severity.ERROR, "shop.orders", "m", "fix it")
+                .withEvidence("statement", "alter table shop.orders ...").withEvidence("lockMode", "AccessExclusiveLock")
+                .withEvidence("rewrite", true).withEvidence("basis", "both");
+        String text = FindingsRenderer.text(false, 80).renderToString(Findings.of(lint));
+        assertThat(text).contains("evidence: lockMode=AccessExclusiveLock, rewrite=true, basis=both")
+                .doesNotContain("alter table shop.orders");
+        assertThat(text.indexOf("evidence:")).isLessThan(text.indexOf("fix: fix it"));
+    }
+
+    @Test
     void render_wrapsMessagesToTheWidth() {
         int width = 100;
         String text = FindingsRenderer.text(false, width).renderToString(REPORT);
