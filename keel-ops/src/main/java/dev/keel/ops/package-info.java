@@ -1,0 +1,2 @@
+/** Backup and recovery, and later insight, health, metrics and maintenance. */
+package dev.keel.ops;
