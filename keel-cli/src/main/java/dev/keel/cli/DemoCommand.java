@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
  * {@code keel demo}: Keel's main job on the embedded default, on the sample shop in examples/commerce —
  * start the embedded PostgreSQL, build the sample database, show its catalog and its schema-design findings.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(name = "demo", header = "Run Keel on the sample shop with the embedded PostgreSQL.", mixinStandardHelpOptions = true,
         description = {"Run Keel on the sample shop (examples/commerce) with the embedded PostgreSQL:",
             "start it, build the sample database, show its catalog and schema-design findings."})
 final class DemoCommand implements Callable<Integer> {

@@ -52,7 +52,7 @@ final class DriftCommands {
         return differences.isEmpty() ? 0 : 1;
     }
 
-    @Command(name = "drift", mixinStandardHelpOptions = true,
+    @Command(name = "drift", header = "Compare the target with what its migrations build.", mixinStandardHelpOptions = true,
             description = {"Compare the target with what its migrations build: replays the migrations (up to the",
                 "target's current version) into a scratch database of the embedded server and lists every",
                 "missing, extra or changed object with the DDL that reconciles it. Exit 1 on drift."})
@@ -80,7 +80,7 @@ final class DriftCommands {
         }
     }
 
-    @Command(name = "diff", mixinStandardHelpOptions = true,
+    @Command(name = "diff", header = "Compare two databases; give the DDL that turns one into the other.", mixinStandardHelpOptions = true,
             description = {"Compare two databases: lists what differs and the DDL that turns --from into --to.",
                 "Exit 1 when they differ."})
     static final class Diff implements Callable<Integer> {

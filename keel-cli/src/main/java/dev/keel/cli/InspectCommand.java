@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code keel inspect}: reads the target's catalog; with {@code --lint}, checks its schema design. */
-@Command(name = "inspect", mixinStandardHelpOptions = true,
+@Command(name = "inspect", header = "Read the target database into Keel's catalog and show a summary.", mixinStandardHelpOptions = true,
         description = {"Read the target database into Keel's catalog and show a summary (--json: the whole catalog,",
             "stable and sorted, so two snapshots diff line by line). With --lint, report schema-design findings."})
 final class InspectCommand implements Callable<Integer> {

@@ -106,7 +106,7 @@ final class MigrationCommands {
         }
     }
 
-    @Command(name = "migrate", mixinStandardHelpOptions = true,
+    @Command(name = "migrate", header = "Apply pending migrations to the target.", mixinStandardHelpOptions = true,
             description = {"Apply pending migrations (V files in version order, then new or changed R files) to the target.",
                 "Flyway's file names and history table (flyway_schema_history); one migrator at a time;",
                 "every statement with lock_timeout and retries."},
@@ -204,7 +204,7 @@ final class MigrationCommands {
         }
     }
 
-    @Command(name = "validate", mixinStandardHelpOptions = true,
+    @Command(name = "validate", header = "Check the history table against the migration files.", mixinStandardHelpOptions = true,
             description = {"Check the history table against the files: edited or missing applied files, failed",
                 "migrations and ignored versions are errors; pending migrations are info."})
     static final class Validate implements Callable<Integer> {
@@ -275,7 +275,7 @@ final class MigrationCommands {
         }
     }
 
-    @Command(name = "undo", mixinStandardHelpOptions = true,
+    @Command(name = "undo", header = "Undo applied migrations by running their U files.", mixinStandardHelpOptions = true,
             description = {"Undo applied migrations newer than --to (default: only the newest) by running their",
                 "U files in reverse order; recorded in the history table (see schema.undo-record)."})
     static final class Undo implements Callable<Integer> {

@@ -53,7 +53,7 @@ final class ReviewCommands {
         return abs.startsWith(cwd) ? cwd.relativize(abs).toString() : abs.toString();
     }
 
-    @Command(name = "lint", mixinStandardHelpOptions = true,
+    @Command(name = "lint", header = "Lint migrations for locks, rewrites, scans and breaking changes.", mixinStandardHelpOptions = true,
             description = {"Lint migrations: static rules (locks, rewrites, scans, unsafe types, renames, ...) plus a",
                 "measured run of each statement on a scratch copy in the embedded server (locks held, tables",
                 "rewritten and scanned, time). Without FILES: the target's pending migrations.",
@@ -137,7 +137,7 @@ final class ReviewCommands {
         }
     }
 
-    @Command(name = "plan", mixinStandardHelpOptions = true,
+    @Command(name = "plan", header = "Show what pending statements will do to the target, without changing it.", mixinStandardHelpOptions = true,
             description = {"Show what each pending statement will do to the target, without changing it: locks on",
                 "existing tables, rewrite, scan (rows from the target's statistics) and an estimated duration,",
                 "measured on a scratch copy in the embedded server."})

@@ -43,7 +43,8 @@ class ExecutableJarIT {
     void jar_helpListsEveryCommand() throws Exception {
         Result r = run(List.of(), "help");
         assertThat(r.code()).isZero();
-        assertThat(r.output()).contains("init", "db", "inspect", "demo", "completion");
+        assertThat(r.output()).contains("init", "db", "inspect", "migrate", "info", "validate", "repair", "baseline",
+                "undo", "drift", "diff", "lint", "plan", "demo", "completion");
     }
 
     @Test
