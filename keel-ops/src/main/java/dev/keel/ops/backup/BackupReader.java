@@ -1,0 +1,191 @@
+package dev.keel.ops.backup;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Reads a complete backup with its private key, checking every chunk's SHA-256 and GCM tag as it goes;
+ * {@link #verify} checks a backup without any key.
+ */
+public final class BackupReader {
+
+    private final Repository repository;
+    private final Manifest manifest;
+    private final SecretKey dataKey;
+
+    private BackupReader(Repository repository, Manifest manifest, SecretKey dataKey) {
+        this.repository = repository;
+        this.manifest = manifest;
+        this.dataKey = dataKey;
+    }
+
+    /** Opens a complete backup; the wrong private key is reported, naming both key ids, before any decryption. */
+    public static BackupReader open(Repository repository, String backupId, PrivateKey privateKey) {
+        Objects.requireNonNull(repository, "null repository");
+        Names.check("backup id", backupId);
+        Objects.requireNonNull(privateKey, "null privateKey");
+        if (!repository.exists(Names.complete(backupId))) {
+            throw BackupException.usage("backup " + backupId + " is not complete",
+                    "restore from a backup that BackupCatalog lists as complete");
+        }
+        Manifest manifest = Manifest.read(repository, backupId);
+        byte[] raw = Sealing.open(manifest, privateKey);
+        SecretKey key = new SecretKeySpec(raw, "AES");
+        Arrays.fill(raw, (byte) 0);
+        return new BackupReader(repository, manifest, key);
+    }
+
+    /** The names of the backup's streams, in the order they were written. */
+    public List<String> streams() {
+        return manifest.streams().stream().map(Manifest.StreamEntry::name).toList();
+    }
+
+    /** The caller's metadata given when the backup completed. */
+    public Map<String, String> metadata() {
+        return manifest.metadata();
+    }
+
+    /** The id of the key the backup is sealed to. */
+    public String keyId() {
+        return manifest.keyId();
+    }
+
+    /**
+     * The decrypted, decompressed bytes of stream {@code name}. A missing, damaged or misplaced chunk makes
+     * {@code read} throw a {@link BackupException} naming the stream and chunk.
+     */
+    public InputStream stream(String name) {
+        Manifest.StreamEntry entry = manifest.streams().stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElseThrow(() -> BackupException.usage("backup " + manifest.backupId() + " has no stream " + name,
+                        "streams: " + streams()));
+        if (entry.chunks().isEmpty()) {
+            throw problem(entry.name(), 0, "has no chunks; the manifest is damaged");
+        }
+        return new ChunkInputStream(entry);
+    }
+
+    /**
+     * Checks without the private key that the backup is complete and every chunk is present with its
+     * recorded size and SHA-256. Returns one line per problem; empty means the backup is intact.
+     */
+    public static List<String> verify(Repository repository, String backupId) {
+        Objects.requireNonNull(repository, "null repository");
+        Names.check("backup id", backupId);
+        List<String> problems = new ArrayList<>();
+        if (!repository.exists(Names.complete(backupId))) {
+            problems.add("backup " + backupId + " is not complete (no COMPLETE marker)");
+        }
+        Manifest manifest;
+        try {
+            manifest = Manifest.read(repository, backupId);
+        } catch (BackupException e) {
+            problems.add(e.getMessage());
+            return problems;
+        }
+        Set<String> expected = new HashSet<>();
+        for (Manifest.StreamEntry s : manifest.streams()) {
+            if (s.chunks().isEmpty()) {
+                problems.add("stream " + s.name() + " has no chunks");
+            }
+            for (int i = 0; i < s.chunks().size(); i++) {
+                Manifest.ChunkEntry c = s.chunks().get(i);
+                String path = Names.chunk(backupId, s.name(), c.index());
+                expected.add(path);
+                if (c.index() != i) {
+                    problems.add("stream " + s.name() + " chunk " + i + ": manifest lists index " + c.index());
+                }
+                Optional<byte[]> bytes = repository.get(path);
+                if (bytes.isEmpty()) {
+                    problems.add("stream " + s.name() + " chunk " + c.index() + ": missing (" + path + ")");
+                } else if (!HexFormat.of().formatHex(BackupKeys.sha256(bytes.get())).equals(c.sha256())) {
+                    problems.add("stream " + s.name() + " chunk " + c.index() + ": SHA-256 mismatch (" + path + ")");
+                }
+            }
+        }
+        for (String path : repository.list(Names.data(backupId))) {
+            if (!expected.contains(path)) {
+                problems.add("unexpected file " + path + " (not in the manifest)");
+            }
+        }
+        return problems;
+    }
+
+    private BackupException problem(String stream, long index, String what) {
+        return BackupException.runtime("backup " + manifest.backupId() + " stream " + stream + " chunk " + index
+                + " " + what, "run verify on the backup; restore from another copy or an older backup", null);
+    }
+
+    private final class ChunkInputStream extends InputStream {
+        private final Manifest.StreamEntry entry;
+        private int next;
+        private byte[] current = new byte[0];
+        private int pos;
+
+        ChunkInputStream(Manifest.StreamEntry entry) {
+            this.entry = entry;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            if (len == 0) {
+                return 0;
+            }
+            while (pos == current.length) {
+                if (next == entry.chunks().size()) {
+                    return -1;
+                }
+                current = load(next++);
+                pos = 0;
+            }
+            int n = Math.min(len, current.length - pos);
+            System.arraycopy(current, pos, b, off, n);
+            pos += n;
+            return n;
+        }
+
+        private byte[] load(int i) {
+            Manifest.ChunkEntry c = entry.chunks().get(i);
+            if (c.index() != i) {
+                throw problem(entry.name(), i, "is listed out of order in the manifest");
+            }
+            byte[] file = repository.get(Names.chunk(manifest.backupId(), entry.name(), i))
+                    .orElseThrow(() -> problem(entry.name(), i, "is missing"));
+            if (!HexFormat.of().formatHex(BackupKeys.sha256(file)).equals(c.sha256())) {
+                throw problem(entry.name(), i, "is corrupt (SHA-256 does not match the manifest)");
+            }
+            boolean last = i == entry.chunks().size() - 1;
+            byte[] raw;
+            try {
+                raw = ChunkCipher.open(dataKey, manifest.compression(), manifest.backupId(), entry.name(),
+                        entry.noncePrefix(), i, last, file);
+            } catch (GeneralSecurityException e) {
+                throw problem(entry.name(), i, "failed authentication (tampered, misplaced or stream truncated): "
+                        + e.getMessage());
+            }
+            if (raw.length != c.size()) {
+                throw problem(entry.name(), i, "has " + raw.length + " bytes, the manifest says " + c.size());
+            }
+            return raw;
+        }
+    }
+}

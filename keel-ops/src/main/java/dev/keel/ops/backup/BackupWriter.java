@@ -1,0 +1,208 @@
+package dev.keel.ops.backup;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Writes one backup: named streams, each chunked, compressed and encrypted as it is written (see
+ * {@link ChunkCipher} for the format), then a manifest and, last of all, the {@code COMPLETE} marker.
+ * Needs only a public key. Each stream holds about two chunks in memory. Streams may be written from
+ * different threads, one thread per stream.
+ */
+public final class BackupWriter {
+
+    /** The default chunk size, 4 MiB. */
+    public static final int DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
+
+    private final Repository repository;
+    private final String backupId;
+    private final Compression compression;
+    private final int chunkSize;
+    private final Instant created;
+    private final Manifest.SealedKey sealedKey;
+    private final SecretKey dataKey;
+    private final SecureRandom random = new SecureRandom();
+    private final Map<String, ChunkOutputStream> streams = new LinkedHashMap<>();
+    private final Set<Integer> prefixes = new HashSet<>();
+    private boolean completed;
+
+    private BackupWriter(Repository repository, String backupId, PublicKey key, Compression compression,
+                         int chunkSize) {
+        this.repository = repository;
+        this.backupId = backupId;
+        this.compression = compression;
+        this.chunkSize = chunkSize;
+        this.created = Instant.now();
+        byte[] raw = new byte[32];
+        random.nextBytes(raw);
+        this.sealedKey = new Manifest.SealedKey(BackupKeys.keyId(key), Sealing.seal(raw, key));
+        this.dataKey = new SecretKeySpec(raw, "AES");
+        Arrays.fill(raw, (byte) 0);
+    }
+
+    /** Opens a backup sealed to the repository's current public key, with the default chunk size. */
+    public static BackupWriter open(Repository repository, String backupId, Compression compression) {
+        Objects.requireNonNull(repository, "null repository");
+        return open(repository, backupId, BackupKeys.currentPublicKey(repository), compression, DEFAULT_CHUNK_SIZE);
+    }
+
+    /** Opens a backup sealed to {@code key}, with the default chunk size. */
+    public static BackupWriter open(Repository repository, String backupId, PublicKey key, Compression compression) {
+        return open(repository, backupId, key, compression, DEFAULT_CHUNK_SIZE);
+    }
+
+    /**
+     * Opens a new backup. First deletes incomplete backups left by earlier runs (one writer per repository
+     * at a time is assumed); an existing backup of the same id is a usage error.
+     */
+    public static BackupWriter open(Repository repository, String backupId, PublicKey key, Compression compression,
+                                    int chunkSize) {
+        Objects.requireNonNull(repository, "null repository");
+        Names.check("backup id", backupId);
+        Objects.requireNonNull(key, "null key");
+        Objects.requireNonNull(compression, "null compression");
+        if (chunkSize < 1 || chunkSize > 256 * 1024 * 1024) {
+            throw BackupException.usage("chunk size " + chunkSize + " is out of range", "use 1 byte to 256 MiB");
+        }
+        BackupCatalog.cleanIncomplete(repository);
+        if (!repository.list(Names.dir(backupId)).isEmpty()) {
+            throw BackupException.usage("backup " + backupId + " already exists", "choose another backup id");
+        }
+        return new BackupWriter(repository, backupId, key, compression, chunkSize);
+    }
+
+    public String backupId() {
+        return backupId;
+    }
+
+    /** The id of the key this backup is sealed to. */
+    public String keyId() {
+        return sealedKey.keyId();
+    }
+
+    /** A new stream; closing it stores its last chunk. Each name may be used once per backup. */
+    public synchronized OutputStream stream(String name) {
+        Names.check("stream name", name);
+        if (completed) {
+            throw BackupException.usage("backup " + backupId + " is already complete", null);
+        }
+        if (streams.containsKey(name)) {
+            throw BackupException.usage("backup " + backupId + " already has a stream " + name, null);
+        }
+        int prefix;
+        do {
+            prefix = random.nextInt();
+        } while (!prefixes.add(prefix));
+        ChunkOutputStream out = new ChunkOutputStream(name, prefix);
+        streams.put(name, out);
+        return out;
+    }
+
+    /**
+     * Writes the manifest durably, then the {@code COMPLETE} marker. Every stream must be closed. Before the
+     * marker is written every chunk is checked to be present, so a backup whose chunks went missing meanwhile
+     * is never marked complete.
+     */
+    public synchronized void complete(Map<String, String> metadata) {
+        Objects.requireNonNull(metadata, "null metadata");
+        if (completed) {
+            throw BackupException.usage("backup " + backupId + " is already complete", null);
+        }
+        List<Manifest.StreamEntry> entries = new ArrayList<>();
+        for (ChunkOutputStream s : streams.values()) {
+            if (!s.closed) {
+                throw BackupException.usage("stream " + s.name + " of backup " + backupId + " is still open",
+                        "close every stream before completing the backup");
+            }
+            for (Manifest.ChunkEntry c : s.chunks) {
+                if (!repository.exists(Names.chunk(backupId, s.name, c.index()))) {
+                    throw BackupException.runtime("chunk " + c.index() + " of stream " + s.name + " of backup "
+                                    + backupId + " vanished before the backup completed",
+                            "check that no other process cleaned the repository meanwhile; take the backup again", null);
+                }
+            }
+            entries.add(new Manifest.StreamEntry(s.name, s.prefix, List.copyOf(s.chunks)));
+        }
+        new Manifest(backupId, created, sealedKey, List.of(), compression, chunkSize, List.copyOf(entries),
+                Map.copyOf(metadata)).write(repository);
+        repository.put(Names.complete(backupId), "complete\n".getBytes(StandardCharsets.UTF_8));
+        completed = true;
+    }
+
+    private final class ChunkOutputStream extends OutputStream {
+        private final String name;
+        private final int prefix;
+        private final byte[] buffer = new byte[chunkSize];
+        private final List<Manifest.ChunkEntry> chunks = new ArrayList<>();
+        private int filled;
+        private volatile boolean closed;
+
+        ChunkOutputStream(String name, int prefix) {
+            this.name = name;
+            this.prefix = prefix;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            if (closed) {
+                throw new IOException("stream " + name + " of backup " + backupId + " is closed");
+            }
+            while (len > 0) {
+                // A full chunk is stored only once more bytes arrive, so the last chunk is known at close.
+                if (filled == buffer.length) {
+                    store(false);
+                }
+                int n = Math.min(len, buffer.length - filled);
+                System.arraycopy(b, off, buffer, filled, n);
+                filled += n;
+                off += n;
+                len -= n;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!closed) {
+                store(true);
+                closed = true;
+                Arrays.fill(buffer, (byte) 0);
+            }
+        }
+
+        private void store(boolean last) throws IOException {
+            long index = chunks.size();
+            byte[] file;
+            try {
+                file = ChunkCipher.seal(dataKey, compression, backupId, name, prefix, index, last, buffer, filled);
+            } catch (GeneralSecurityException e) {
+                throw new IOException("could not encrypt chunk " + index + " of stream " + name, e);
+            }
+            repository.put(Names.chunk(backupId, name, index), file);
+            chunks.add(new Manifest.ChunkEntry(index, filled, file.length,
+                    HexFormat.of().formatHex(BackupKeys.sha256(file))));
+            filled = 0;
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.keel.ops.backup;
+
+import java.io.InputStream;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where backups are stored: a flat namespace of objects named by relative, slash-separated paths
+ * ({@code backups/b1/manifest.json}). A local directory today; S3 and the like can implement it later.
+ * Paths are validated by each implementation: no empty, {@code .} or {@code ..} segments, no leading slash.
+ */
+public interface Repository {
+
+    /** Stores {@code bytes} at {@code path}, replacing any object there; durable and atomic when it returns. */
+    void put(String path, byte[] bytes);
+
+    /** Stores everything {@code in} yields at {@code path}; durable and atomic when it returns. */
+    void put(String path, InputStream in);
+
+    /** The object's bytes, or empty when there is none. */
+    Optional<byte[]> get(String path);
+
+    /** Whether an object exists at {@code path}. */
+    boolean exists(String path);
+
+    /** The paths of all objects whose path starts with {@code prefix}, sorted; in-progress writes are not listed. */
+    List<String> list(String prefix);
+
+    /** Deletes the object at {@code path}; deleting a missing object is not an error. */
+    void delete(String path);
+}
