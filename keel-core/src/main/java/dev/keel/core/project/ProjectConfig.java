@@ -14,16 +14,34 @@ public record ProjectConfig(
         @JsonProperty("default-target") String defaultTarget,
         Map<String, TargetConfig> targets,
         EmbeddedConfig embedded,
-        SchemaConfig schema) {
+        SchemaConfig schema,
+        BackupConfig backup) {
 
     public ProjectConfig {
         targets = targets == null ? Map.of() : Map.copyOf(new TreeMap<>(targets));
         embedded = embedded == null ? EmbeddedConfig.DEFAULT : embedded;
         schema = schema == null ? SchemaConfig.DEFAULT : schema;
+        backup = backup == null ? BackupConfig.DEFAULT : backup;
     }
 
     /** An empty project: no targets, so the embedded default. */
-    public static final ProjectConfig EMPTY = new ProjectConfig(null, null, null, null, null);
+    public static final ProjectConfig EMPTY = new ProjectConfig(null, null, null, null, null, null);
+
+    /**
+     * Where backups go and how they are stored.
+     *
+     * @param repository  a directory, relative to the project (default .keel/backups)
+     * @param compression zstd (default), lz4 or none
+     */
+    public record BackupConfig(String repository, String compression) {
+
+        static final BackupConfig DEFAULT = new BackupConfig(null, null);
+
+        public BackupConfig {
+            repository = repository == null || repository.isBlank() ? ".keel/backups" : repository;
+            compression = compression == null || compression.isBlank() ? "zstd" : compression;
+        }
+    }
 
     /**
      * One named database. Either a {@code url} or the separate fields; separate fields override what the URL

@@ -133,7 +133,7 @@ public final class BackupKeys {
     public static PublicKey publicKey(Repository repository, String keyId) {
         Objects.requireNonNull(keyId, "null keyId");
         byte[] pem = repository.get(KEYS_DIR + keyId + ".pub").orElseThrow(() -> BackupException.usage(
-                "the repository has no public key " + keyId, "run keygen, or name a key listed under keys/"));
+                "the repository has no public key " + keyId, "run keel backup keygen, or name a key listed under keys/"));
         try {
             PublicKey key = KeyFactory.getInstance("RSA").generatePublic(
                     new X509EncodedKeySpec(unpem("PUBLIC KEY", new String(pem, StandardCharsets.US_ASCII))));
@@ -153,7 +153,7 @@ public final class BackupKeys {
         String keyId = repository.get(CURRENT)
                 .map(b -> new String(b, StandardCharsets.UTF_8).trim())
                 .orElseThrow(() -> BackupException.usage("the repository has no key yet",
-                        "run keygen to create a key pair first"));
+                        "run keel backup keygen to create a key pair first"));
         return publicKey(repository, keyId);
     }
 

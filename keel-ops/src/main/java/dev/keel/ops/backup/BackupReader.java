@@ -48,6 +48,21 @@ public final class BackupReader {
         return new BackupReader(repository, manifest, key);
     }
 
+    /**
+     * A backup's metadata without its key: the caller's metadata plus {@code keyId}, {@code compression},
+     * {@code rawBytes} and {@code storedBytes} from the manifest.
+     */
+    public static Map<String, String> metadataOf(Repository repository, String backupId) {
+        Objects.requireNonNull(repository, "null repository");
+        Names.check("backup id", backupId);
+        Manifest manifest = Manifest.read(repository, backupId);
+        Map<String, String> out = new java.util.LinkedHashMap<>(manifest.metadata());
+        out.put("keyId", manifest.keyId());
+        out.put("rawBytes", String.valueOf(manifest.rawBytes()));
+        out.put("storedBytes", String.valueOf(manifest.storedBytes()));
+        return out;
+    }
+
     /** The names of the backup's streams, in the order they were written. */
     public List<String> streams() {
         return manifest.streams().stream().map(Manifest.StreamEntry::name).toList();

@@ -1,0 +1,293 @@
+package dev.keel.cli;
+
+import dev.keel.core.ConfigException;
+import dev.keel.core.KeelException;
+import dev.keel.core.connect.ConnectionSpec;
+import dev.keel.core.progress.Progress;
+import dev.keel.core.project.Project;
+import dev.keel.core.project.Target;
+import dev.keel.embedded.BinaryLocator;
+import dev.keel.ops.backup.BackupCatalog;
+import dev.keel.ops.backup.BackupKeys;
+import dev.keel.ops.backup.BackupReader;
+import dev.keel.ops.backup.BaseBackups;
+import dev.keel.ops.backup.Compression;
+import dev.keel.ops.backup.LocalRepository;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code keel backup ...} and {@code keel restore}: thin adapters over the backup library. */
+final class BackupCommands {
+
+    private BackupCommands() {
+    }
+
+    /** Progress that prints nothing until work really starts, so an early refusal stays one line. */
+    static final class LazyProgress implements Progress {
+        private final Cli cli;
+        private final String task;
+        private Progress real;
+
+        LazyProgress(Cli cli, String task) {
+            this.cli = cli;
+            this.task = task;
+        }
+
+        private Progress real() {
+            if (real == null) {
+                real = Progress.start(task, -1, Progress.Unit.BYTES, cli.progress());
+            }
+            return real;
+        }
+
+        @Override
+        public void advance(long n) {
+            real().advance(n);
+        }
+
+        @Override
+        public void set(long done) {
+            real().set(done);
+        }
+
+        @Override
+        public void message(String status) {
+            real().message(status);
+        }
+
+        @Override
+        public void close() {
+            if (real != null) {
+                real.close();
+            }
+        }
+    }
+
+    static LocalRepository repository(Project project) {
+        return new LocalRepository(project.dir().resolve(project.config().backup().repository()));
+    }
+
+    static Compression compression(Project project) {
+        try {
+            return Compression.fromId(project.config().backup().compression());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(project.where("backup.compression") + ": " + e.getMessage(), "use zstd, lz4 or none");
+        }
+    }
+
+    static PrivateKey privateKey(Project project, Path keyFile) {
+        String env = System.getenv("KEEL_BACKUP_KEY");
+        if (keyFile == null && env != null && !env.isBlank()) {
+            return BackupKeys.privateKeyFromPem(env);
+        }
+        Path file = keyFile != null ? keyFile : project.keelDir().resolve("backup-private.key");
+        if (!java.nio.file.Files.exists(file)) {
+            throw new KeelException("no private key at " + file, "pass --key-file FILE or set KEEL_BACKUP_KEY",
+                    KeelException.USAGE, null);
+        }
+        return BackupKeys.loadPrivateKey(file);
+    }
+
+    @Command(name = "backup", mixinStandardHelpOptions = true, header = "Take, list and check encrypted physical backups.",
+            description = "Take, list and check encrypted physical backups (see the README's Backups section).",
+            subcommands = {Keygen.class, Full.class, ListBackups.class, Verify.class})
+    static final class Backup implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            spec.commandLine().usage(spec.commandLine().getErr());
+            return KeelException.USAGE;
+        }
+    }
+
+    @Command(name = "keygen", mixinStandardHelpOptions = true,
+            description = {"Create a backup key pair: the private key to FILE (mode 0600), the public key into the",
+                "repository. New backups are sealed to the newest public key; taking them needs no secret."})
+    static final class Keygen implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--private-key", paramLabel = "FILE", description = "default: .keel/backup-private.key")
+        Path file;
+
+        @Override
+        public Integer call() throws Exception {
+            Cli cli = new Cli(spec);
+            Project project = cli.project();
+            Path target = file != null ? file : project.keelDir().resolve("backup-private.key");
+            java.nio.file.Files.createDirectories(target.toAbsolutePath().getParent());
+            String keyId = BackupKeys.keygen(repository(project), target);
+            if (cli.json()) {
+                cli.printJson(Cli.ordered("keyId", keyId, "privateKey", target.toString()));
+            } else {
+                cli.out().println("Key " + keyId + ": private key in " + target + " (mode 0600; keep it safe, away from the backups).");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "full", mixinStandardHelpOptions = true,
+            description = "Take a full physical backup of the target (pg_basebackup, compressed and encrypted as it streams).")
+    static final class Full implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws SQLException {
+            Cli cli = new Cli(spec);
+            Project project = cli.project();
+            LocalRepository repo = repository(project);
+            BackupKeys.currentPublicKey(repo); // no key yet: refuse before anything starts
+            Target target = cli.target();
+            ConnectionSpec cs = target.spec(cli::status);
+            String version;
+            try (Connection c = target.connect(cli::status)) {
+                version = c.getMetaData().getDatabaseProductVersion();
+            }
+            Path tool = BinaryLocator.clientProgram("pg_basebackup", null).orElseThrow(() -> new KeelException(
+                    "pg_basebackup is not installed", "install it (Debian: apt-get install postgresql-client-15)",
+                    KeelException.RUNTIME, null));
+            BaseBackups.Result r;
+            try (Progress progress = new LazyProgress(cli, "backup")) {
+                r = BaseBackups.full(cs, tool, repo, compression(project), version, progress);
+            }
+            if (cli.json()) {
+                cli.printJson(Cli.ordered("id", r.id(), "startLsn", r.startLsn(), "stopLsn", r.stopLsn(),
+                        "timeline", r.timeline(), "sizeBytes", r.rawBytes(), "millis", r.millis()));
+            } else {
+                cli.out().printf("Backup %s complete: %s, LSN %s to %s, %d ms.%n", r.id(), DbCommand.human(r.rawBytes()),
+                        r.startLsn(), r.stopLsn(), r.millis());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the repository's backups.")
+    static final class ListBackups implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            Cli cli = new Cli(spec);
+            LocalRepository repo = repository(cli.project());
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (BackupCatalog.Backup b : BackupCatalog.list(repo)) {
+                Map<String, String> m = b.status() == BackupCatalog.Status.COMPLETE ? BackupReader.metadataOf(repo, b.id()) : Map.of();
+                rows.add(Cli.ordered("id", b.id(), "type", m.getOrDefault("type", "full"),
+                        "status", b.status().name().toLowerCase(), "startTime", m.get("startTime"), "stopTime", m.get("stopTime"),
+                        "startLsn", m.get("startLsn"), "stopLsn", m.get("stopLsn"), "timeline", m.get("timeline"),
+                        "serverVersion", m.get("serverVersion"), "sizeBytes", m.get("rawBytes") == null ? null : Long.parseLong(m.get("rawBytes")),
+                        "storedBytes", m.get("storedBytes") == null ? null : Long.parseLong(m.get("storedBytes")),
+                        "durationMillis", m.get("durationMillis") == null ? null : Long.parseLong(m.get("durationMillis"))));
+            }
+            if (cli.json()) {
+                cli.printJson(Cli.ordered("backups", rows));
+            } else if (rows.isEmpty()) {
+                cli.out().println("No backups in " + repo.root() + ".");
+            } else {
+                cli.out().printf("%-24s %-6s %-10s %-21s %-12s %-12s %10s %10s%n", "ID", "TYPE", "STATUS", "STOP TIME",
+                        "START LSN", "STOP LSN", "SIZE", "STORED");
+                for (Map<String, Object> r : rows) {
+                    cli.out().printf("%-24s %-6s %-10s %-21s %-12s %-12s %10s %10s%n", r.get("id"), r.get("type"), r.get("status"),
+                            r.get("stopTime") == null ? "" : r.get("stopTime").toString().substring(0, 19),
+                            orBlank(r.get("startLsn")), orBlank(r.get("stopLsn")),
+                            r.get("sizeBytes") == null ? "" : DbCommand.human((Long) r.get("sizeBytes")),
+                            r.get("storedBytes") == null ? "" : DbCommand.human((Long) r.get("storedBytes")));
+                }
+            }
+            return 0;
+        }
+
+        private static String orBlank(Object o) {
+            return o == null ? "" : o.toString();
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = {"Check that every stored chunk of a backup is present and unchanged (SHA-256), without the key.",
+                "Exit 1 when a chunk is missing or corrupt."})
+    static final class Verify implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--backup", paramLabel = "ID", description = "default: the latest complete backup")
+        String id;
+
+        @Override
+        public Integer call() {
+            Cli cli = new Cli(spec);
+            LocalRepository repo = repository(cli.project());
+            String backup = id != null ? id : latest(repo);
+            List<String> problems = BackupReader.verify(repo, backup);
+            if (cli.json()) {
+                cli.printJson(Cli.ordered("backup", backup, "ok", problems.isEmpty(), "problems", problems));
+            } else if (problems.isEmpty()) {
+                cli.out().println("Backup " + backup + ": every chunk present and intact.");
+            } else {
+                problems.forEach(p -> cli.out().println(p));
+            }
+            return problems.isEmpty() ? 0 : 1;
+        }
+    }
+
+    static String latest(LocalRepository repo) {
+        return BackupCatalog.list(repo).stream().filter(b -> b.status() == BackupCatalog.Status.COMPLETE)
+                .map(BackupCatalog.Backup::id).max(String::compareTo)
+                .orElseThrow(() -> new KeelException("no complete backup in " + repo.root(), "run keel backup full",
+                        KeelException.USAGE, null));
+    }
+
+    @Command(name = "restore", mixinStandardHelpOptions = true, header = "Restore a backup into a data directory.",
+            description = {"Rebuild a data directory from a backup (decrypted with --key-file or KEEL_BACKUP_KEY).",
+                "The directory must be empty unless --force. Start it with pg_ctl -D DIR (or as a keel project's .keel/pg/data)."})
+    static final class Restore implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--to", required = true, paramLabel = "DIR", description = "the data directory to create")
+        Path to;
+
+        @Option(names = "--backup", paramLabel = "ID", description = "default: the latest complete backup (--latest)")
+        String id;
+
+        @Option(names = "--latest", description = "the latest complete backup (the default)")
+        boolean latestFlag;
+
+        @Option(names = "--key-file", paramLabel = "FILE", description = "private key (default: KEEL_BACKUP_KEY, else .keel/backup-private.key)")
+        Path keyFile;
+
+        @Option(names = "--force", description = "replace the contents of a non-empty directory")
+        boolean force;
+
+        @Override
+        public Integer call() {
+            Cli cli = new Cli(spec);
+            Project project = cli.project();
+            LocalRepository repo = repository(project);
+            String backup = id != null ? id : latest(repo);
+            PrivateKey key = privateKey(project, keyFile);
+            try (Progress progress = new LazyProgress(cli, "restore")) {
+                BaseBackups.restore(repo, backup, key, to.toAbsolutePath(), force, progress);
+            }
+            if (cli.json()) {
+                cli.printJson(Cli.ordered("backup", backup, "dataDir", to.toAbsolutePath().toString()));
+            } else {
+                cli.out().println("Restored " + backup + " into " + to.toAbsolutePath() + ".");
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.keel.ops.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.keel.core.KeelException;
+import dev.keel.core.connect.ConnectionSpec;
+import dev.keel.core.progress.Progress;
+import dev.keel.embedded.BinaryLocator;
+import dev.keel.embedded.EmbeddedPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A real pg_basebackup streamed into the encrypted repository, restored, and started. */
+class BaseBackupsIT {
+
+    @TempDir
+    Path tmp;
+    EmbeddedPostgres source;
+    EmbeddedPostgres restored;
+
+    @BeforeEach
+    void start() throws Exception {
+        source = EmbeddedPostgres.builder(tmp.resolve("source")).build();
+        source.start();
+        source.ensureDatabase("shop");
+        try (Connection c = source.connect("shop"); Statement st = c.createStatement()) {
+            st.execute("create table orders as select g as id, md5(g::text) as ref from generate_series(1, 20000) g");
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        if (restored != null) {
+            restored.destroy();
+        }
+        source.destroy();
+    }
+
+    private BaseBackups.Result backup(LocalRepository repo) {
+        ConnectionSpec spec = new ConnectionSpec("127.0.0.1", source.port(), "shop", EmbeddedPostgres.SUPERUSER,
+                source.password(), Map.of());
+        Path tool = BinaryLocator.clientProgram("pg_basebackup", source.binaries()).orElseThrow();
+        return BaseBackups.full(spec, tool, repo, Compression.ZSTD, "15", Progress.silent());
+    }
+
+    @Test
+    void fullBackup_restoresIntoAServerWithTheData() throws Exception {
+        LocalRepository repo = new LocalRepository(tmp.resolve("repo"));
+        BackupKeys.keygen(repo, tmp.resolve("backup.key"));
+
+        BaseBackups.Result result = backup(repo);
+
+        assertThat(result.startLsn()).matches("[0-9A-F]+/[0-9A-F]+");
+        assertThat(result.stopLsn()).matches("[0-9A-F]+/[0-9A-F]+");
+        assertThat(result.timeline()).isEqualTo("1");
+        assertThat(BackupCatalog.list(repo)).extracting(BackupCatalog.Backup::id, BackupCatalog.Backup::status)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(result.id(), BackupCatalog.Status.COMPLETE));
+        assertThat(BackupReader.verify(repo, result.id())).isEmpty();
+
+        PrivateKey key = BackupKeys.loadPrivateKey(tmp.resolve("backup.key"));
+        Path home = tmp.resolve("restored");
+        BaseBackups.restore(repo, result.id(), key, home.resolve("data"), false, Progress.silent());
+        Files.copy(source.passwordFile(), home.resolve("password"));
+        restored = EmbeddedPostgres.builder(home).build();
+        restored.start();
+        try (Connection c = restored.connect("shop"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select count(*), max(ref) from orders")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(20000);
+        }
+    }
+
+    @Test
+    void wrongKey_isRefusedBeforeAnythingIsWritten() throws Exception {
+        LocalRepository repo = new LocalRepository(tmp.resolve("repo"));
+        BackupKeys.keygen(repo, tmp.resolve("right.key"));
+        BaseBackups.Result result = backup(repo);
+        LocalRepository other = new LocalRepository(tmp.resolve("other"));
+        BackupKeys.keygen(other, tmp.resolve("wrong.key"));
+        PrivateKey wrong = BackupKeys.loadPrivateKey(tmp.resolve("wrong.key"));
+        Path target = tmp.resolve("restore-here");
+
+        assertThatThrownBy(() -> BaseBackups.restore(repo, result.id(), wrong, target, false, Progress.silent()))
+                .isInstanceOf(BackupException.class).hasMessageContaining("is sealed to key");
+        assertThat(target).doesNotExist();
+    }
+
+    @Test
+    void nonEmptyDirectory_isRefusedWithoutForce() throws Exception {
+        LocalRepository repo = new LocalRepository(tmp.resolve("repo"));
+        BackupKeys.keygen(repo, tmp.resolve("backup.key"));
+        BaseBackups.Result result = backup(repo);
+        Path target = Files.createDirectories(tmp.resolve("busy"));
+        Files.writeString(target.resolve("keep.txt"), "mine");
+
+        assertThatThrownBy(() -> BaseBackups.restore(repo, result.id(),
+                BackupKeys.loadPrivateKey(tmp.resolve("backup.key")), target, false, Progress.silent()))
+                .hasMessageContaining("is not empty")
+                .satisfies(e -> assertThat(((KeelException) e).exitCode()).isEqualTo(2));
+        assertThat(target.resolve("keep.txt")).hasContent("mine");
+    }
+}
