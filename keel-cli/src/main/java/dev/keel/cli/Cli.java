@@ -18,6 +18,9 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 final class Cli {
 
+    /** A plain mapper for one-line JSON records (history files). */
+    static final com.fasterxml.jackson.databind.ObjectMapper JSON_LINE = new com.fasterxml.jackson.databind.ObjectMapper();
+
     private final KeelCommand root;
     private final CommandSpec spec;
     private Project project;

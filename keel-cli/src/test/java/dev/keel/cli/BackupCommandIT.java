@@ -49,12 +49,28 @@ class BackupCommandIT {
         assertThat(b.get("startLsn").asText()).matches("[0-9A-F]+/[0-9A-F]+");
         assertThat(b.get("timeline").asText()).isEqualTo("1");
         assertThat(b.get("sizeBytes").asLong()).isGreaterThan(b.get("storedBytes").asLong());
-        assertThat(Run.keel("backup", "verify", "--project", p).exitCode()).isZero();
+        Run verified = Run.keel("backup", "verify", "--json", "--project", p);
+        assertThat(verified.exitCode()).as(verified.all()).isZero();
+        JsonNode v = JSON.readTree(verified.out());
+        assertThat(v.get("ok").asBoolean()).isTrue();
+        assertThat(v.get("rtoMillis").asLong()).isPositive();
+        assertThat(v.get("indexesChecked").asInt()).isPositive();
+        assertThat(dir.resolve(".keel/backup-verify.jsonl")).content().contains("\"ok\":true");
+        assertThat(Run.keel("backup", "verify", "--chunks-only", "--project", p).exitCode()).isZero();
 
         Path restored = dir.resolve("restored");
-        Run restore = Run.keel("restore", "--to", restored.toString(), "--project", p);
+        Run restore = Run.keel("restore", "--to", restored.toString(), "--start", "--json", "--project", p);
         assertThat(restore.exitCode()).as(restore.all()).isZero();
         assertThat(restored.resolve("PG_VERSION")).exists();
+        JsonNode started = JSON.readTree(restore.out());
+        assertThat(started.get("url").asText()).startsWith("postgresql://127.0.0.1:");
+        assertThat(started.get("recoveredTo").asText()).matches("[0-9A-F]+/[0-9A-F]+");
+        String password = Files.readString(dir.resolve(".keel/pg/password")).strip();
+        try (var c = java.sql.DriverManager.getConnection(started.get("url").asText().replace("postgresql://", "jdbc:postgresql://"),
+                "keel", password); var st = c.createStatement(); var rs = st.executeQuery("select 1")) {
+            assertThat(rs.next()).isTrue();
+        }
+        assertThat(Run.keel("restore", "stop", restored.toString(), "--project", p).exitCode()).isZero();
         assertThat(Run.keel("restore", "--to", restored.toString(), "--project", p).exitCode()).isEqualTo(2);
 
         try (Stream<Path> chunks = Files.walk(dir.resolve(".keel/backups"))) {
@@ -65,6 +81,6 @@ class BackupCommandIT {
         }
         Run verify = Run.keel("backup", "verify", "--project", p);
         assertThat(verify.exitCode()).isEqualTo(1);
-        assertThat(verify.out()).contains("base.tar");
+        assertThat(verify.out()).contains("FAIL").contains("base.tar");
     }
 }

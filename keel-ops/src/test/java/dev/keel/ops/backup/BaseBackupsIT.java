@@ -81,6 +81,45 @@ class BaseBackupsIT {
     }
 
     @Test
+    void verify_restoresStartsAndChecksEveryIndex_thenRemovesTheCopy() throws Exception {
+        LocalRepository repo = new LocalRepository(tmp.resolve("repo"));
+        BackupKeys.keygen(repo, tmp.resolve("backup.key"));
+        try (Connection c = source.connect("shop"); Statement st = c.createStatement()) {
+            st.execute("create index orders_ref_idx on orders (ref)");
+        }
+        BaseBackups.Result result = backup(repo);
+        Path scratch = tmp.resolve("verify");
+
+        BackupVerifier.Result v = BackupVerifier.verify(repo, result.id(), BackupKeys.loadPrivateKey(tmp.resolve("backup.key")),
+                source.binaries(), scratch, Progress.silent());
+
+        assertThat(v.problems()).isEmpty();
+        assertThat(v.ok()).isTrue();
+        assertThat(v.rtoMillis()).isPositive();
+        assertThat(v.databases()).isGreaterThanOrEqualTo(2);
+        assertThat(v.indexesChecked()).isGreaterThan(100); // the catalogs' B-trees and orders_ref_idx
+        assertThat(scratch).doesNotExist();
+    }
+
+    @Test
+    void verify_ofACorruptedBackup_failsNamingTheChunk() throws Exception {
+        LocalRepository repo = new LocalRepository(tmp.resolve("repo"));
+        BackupKeys.keygen(repo, tmp.resolve("backup.key"));
+        BaseBackups.Result result = backup(repo);
+        Path chunk;
+        try (var files = Files.walk(tmp.resolve("repo"))) {
+            chunk = files.filter(f -> f.toString().endsWith(".chunk")).findFirst().orElseThrow();
+        }
+        Files.delete(chunk);
+
+        BackupVerifier.Result v = BackupVerifier.verify(repo, result.id(), BackupKeys.loadPrivateKey(tmp.resolve("backup.key")),
+                source.binaries(), tmp.resolve("verify"), Progress.silent());
+
+        assertThat(v.ok()).isFalse();
+        assertThat(v.problems()).anyMatch(p -> p.contains("base.tar"));
+    }
+
+    @Test
     void wrongKey_isRefusedBeforeAnythingIsWritten() throws Exception {
         LocalRepository repo = new LocalRepository(tmp.resolve("repo"));
         BackupKeys.keygen(repo, tmp.resolve("right.key"));

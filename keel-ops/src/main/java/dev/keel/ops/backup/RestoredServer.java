@@ -1,0 +1,53 @@
+package dev.keel.ops.backup;
+
+import dev.keel.core.KeelException;
+import dev.keel.embedded.Binaries;
+import dev.keel.embedded.ProcessRunner;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts and stops a PostgreSQL server on a restored data directory: on 127.0.0.1 only, on a free (or given)
+ * port, without Unix sockets, whatever the source's own settings said. The server replays the WAL the
+ * backup holds and opens for connections.
+ */
+public final class RestoredServer {
+
+    private RestoredServer() {
+    }
+
+    /** Starts the server and returns its port. */
+    public static int start(Binaries binaries, Path dataDir, int port) {
+        int p = port > 0 ? port : freePort();
+        Path log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
+        String options = "-p " + p + " -c listen_addresses=127.0.0.1 -c unix_socket_directories= "
+                + "-c archive_mode=off -c shared_preload_libraries=";
+        ProcessRunner.Result r = ProcessRunner.run(ProcessRunner.asServerUser(List.of(
+                binaries.program("pg_ctl").toString(), "start", "-D", dataDir.toString(), "-l", log.toString(),
+                "-w", "-t", "300", "-o", options)), Map.of("LC_ALL", "C"), null, Duration.ofMinutes(6));
+        if (!r.ok()) {
+            throw new BackupException("the restored server in " + dataDir + " did not start: " + r.lastLine(),
+                    "see " + log, KeelException.RUNTIME, null);
+        }
+        return p;
+    }
+
+    /** Stops the server (fast shutdown); a server that is not running is fine. */
+    public static void stop(Binaries binaries, Path dataDir) {
+        ProcessRunner.run(ProcessRunner.asServerUser(List.of(binaries.program("pg_ctl").toString(), "stop", "-D",
+                dataDir.toString(), "-m", "fast", "-w", "-t", "60")), Map.of("LC_ALL", "C"), null, Duration.ofSeconds(90));
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new BackupException("cannot find a free port: " + e.getMessage(), null, KeelException.RUNTIME, e);
+        }
+    }
+}
