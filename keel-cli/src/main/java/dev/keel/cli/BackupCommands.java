@@ -169,7 +169,7 @@ final class BackupCommands {
                 cli.printJson(Cli.ordered("id", r.id(), "startLsn", r.startLsn(), "stopLsn", r.stopLsn(),
                         "timeline", r.timeline(), "sizeBytes", r.rawBytes(), "millis", r.millis()));
             } else {
-                cli.out().printf("Backup %s complete: %s, LSN %s to %s, %d ms.%n", r.id(), DbCommand.human(r.rawBytes()),
+                cli.out().printf("Backup %s complete: %s, LSN %s to %s, %d ms.%n", r.id(), Progress.Unit.BYTES.format(r.rawBytes()),
                         r.startLsn(), r.stopLsn(), r.millis());
             }
             return 0;
@@ -206,8 +206,8 @@ final class BackupCommands {
                     cli.out().printf("%-24s %-6s %-10s %-21s %-12s %-12s %10s %10s%n", r.get("id"), r.get("type"), r.get("status"),
                             r.get("stopTime") == null ? "" : r.get("stopTime").toString().substring(0, 19),
                             orBlank(r.get("startLsn")), orBlank(r.get("stopLsn")),
-                            r.get("sizeBytes") == null ? "" : DbCommand.human((Long) r.get("sizeBytes")),
-                            r.get("storedBytes") == null ? "" : DbCommand.human((Long) r.get("storedBytes")));
+                            r.get("sizeBytes") == null ? "" : Progress.Unit.BYTES.format((Long) r.get("sizeBytes")),
+                            r.get("storedBytes") == null ? "" : Progress.Unit.BYTES.format((Long) r.get("storedBytes")));
                 }
             }
             return 0;

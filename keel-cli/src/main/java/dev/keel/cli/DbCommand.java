@@ -2,6 +2,7 @@ package dev.keel.cli;
 
 import dev.keel.core.ConfigException;
 import dev.keel.core.KeelException;
+import dev.keel.core.progress.Progress;
 import dev.keel.core.project.Project;
 import dev.keel.embedded.BinaryLocator;
 import dev.keel.embedded.EmbeddedPostgres;
@@ -13,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,19 +37,6 @@ final class DbCommand implements Callable<Integer> {
         return KeelException.USAGE;
     }
 
-    static String human(long bytes) {
-        if (bytes < 1024) {
-            return bytes + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        double v = bytes;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
-    }
 
     static Object statusJson(ServerStatus s, Project p) {
         return Cli.ordered("initialized", s.initialized(), "running", s.running(),
@@ -69,7 +56,7 @@ final class DbCommand implements Callable<Integer> {
             out.printf("port        %s%n", s.port() > 0 ? "127.0.0.1:" + s.port() : "-");
             out.printf("database    %s (user %s)%n", p.embeddedDatabase(), EmbeddedPostgres.SUPERUSER);
             out.printf("data dir    %s%n", s.dataDir());
-            out.printf("size        %s%n", human(s.sizeBytes()));
+            out.printf("size        %s%n", Progress.Unit.BYTES.format(s.sizeBytes()));
         }
         out.flush();
     }

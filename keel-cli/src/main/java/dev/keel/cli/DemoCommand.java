@@ -141,7 +141,7 @@ final class DemoCommand implements Callable<Integer> {
                     repo, BackupCommands.compression(project), status.version(), progress);
         }
         out.printf("      backup %s: %s streamed through zstd and AES-256-GCM into %s%n", backup.id(),
-                DbCommand.human(backup.rawBytes()), relative(repo.root()));
+                Progress.Unit.BYTES.format(backup.rawBytes()), relative(repo.root()));
         BackupVerifier.Result verified;
         try (Progress progress = new BackupCommands.LazyProgress(cli, "verify")) {
             verified = BackupVerifier.verify(repo, backup.id(), BackupKeys.loadPrivateKey(keyFile), server.binaries(),

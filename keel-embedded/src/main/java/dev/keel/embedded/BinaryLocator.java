@@ -197,7 +197,7 @@ public final class BinaryLocator {
             }
         }
         if (Files.exists(target)) {
-            deleteTree(target);
+            Directories.deleteTree(target);
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
     }
@@ -217,14 +217,4 @@ public final class BinaryLocator {
         return set;
     }
 
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

@@ -146,7 +146,7 @@ public final class EmbeddedPostgres {
     public void destroy() {
         stop();
         try {
-            BinaryLocator.deleteTree(home);
+            Directories.deleteTree(home);
         } catch (IOException e) {
             throw new EmbeddedException("cannot delete " + home + ": " + e.getMessage(), null, e);
         }
@@ -240,7 +240,7 @@ public final class EmbeddedPostgres {
 
     private void initdb(Binaries binaries) {
         try {
-            BinaryLocator.deleteTree(dataDir());
+            Directories.deleteTree(dataDir());
             if (!Files.exists(passwordFile())) {
                 writeSecret(passwordFile(), generatePassword());
             }
@@ -249,7 +249,7 @@ public final class EmbeddedPostgres {
                     "--pwfile=" + passwordFile(), "--auth-local=scram-sha-256", "--auth-host=scram-sha-256",
                     "-E", "UTF8", "--locale=C")), Map.of("LC_ALL", "C"), home, Duration.ofMinutes(3));
             if (!r.ok()) {
-                BinaryLocator.deleteTree(dataDir());
+                Directories.deleteTree(dataDir());
                 throw new EmbeddedException("initdb failed in " + dataDir() + ": " + r.lastLine(),
                         "check free space and permissions of " + home);
             }
@@ -366,6 +366,11 @@ public final class EmbeddedPostgres {
             throw new EmbeddedException("port " + preferredPort + " on 127.0.0.1 is already in use",
                     "choose another embedded.port in keel.yaml, or 0 for any free port");
         }
+        return freeLoopbackPort();
+    }
+
+    /** A port on 127.0.0.1 that nothing listens on right now. */
+    public static int freeLoopbackPort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         } catch (IOException e) {

@@ -4,6 +4,7 @@ import dev.keel.core.KeelException;
 import dev.keel.core.progress.Progress;
 import dev.keel.embedded.Binaries;
 import dev.keel.embedded.BinaryLocator;
+import dev.keel.embedded.Directories;
 import dev.keel.embedded.ProcessRunner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +59,7 @@ public final class BackupVerifier {
         int indexes = 0;
         long rto = 0;
         try {
-            deleteTree(scratch);
+            Directories.deleteTree(scratch);
             Files.createDirectories(scratch);
             BaseBackups.restore(repository, id, key, dataDir, false, progress);
             BinaryLocator.clientProgram("pg_verifybackup", binaries).ifPresent(tool -> {
@@ -86,11 +87,7 @@ public final class BackupVerifier {
         } catch (KeelException e) {
             problems.add(e.getMessage());
         } finally {
-            try {
-                deleteTree(scratch);
-            } catch (IOException ignored) {
-                // a leftover scratch directory is reported by the next run's cleanup
-            }
+            Directories.deleteTreeQuietly(scratch); // a leftover is removed by the next run
         }
         return new Result(id, problems.isEmpty(), problems, rto, Duration.between(stop, Instant.now()), databases,
                 indexes, Instant.now());
@@ -155,16 +152,5 @@ public final class BackupVerifier {
             }
         }
         return checked;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

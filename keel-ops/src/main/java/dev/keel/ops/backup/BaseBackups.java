@@ -4,19 +4,18 @@ import dev.keel.core.KeelException;
 import dev.keel.core.connect.ConnectionSpec;
 import dev.keel.core.connect.Secrets;
 import dev.keel.core.progress.Progress;
+import dev.keel.embedded.Directories;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PrivateKey;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -135,7 +134,7 @@ public final class BaseBackups {
         BackupReader reader = BackupReader.open(repository, id, key); // wrong key fails here, before any write
         try {
             if (force && Files.exists(dataDir)) {
-                deleteTree(dataDir);
+                Directories.deleteTree(dataDir);
             }
             Files.createDirectories(dataDir);
             Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
@@ -165,7 +164,7 @@ public final class BaseBackups {
             }
         } catch (IOException | RuntimeException e) {
             try {
-                deleteTree(dataDir);
+                Directories.deleteTree(dataDir);
             } catch (IOException ignored) {
                 // the first failure is the one to report
             }
@@ -182,20 +181,6 @@ public final class BaseBackups {
             return s.findAny().isEmpty();
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        List<Path> all;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            all = new ArrayList<>(walk.toList());
-        }
-        java.util.Collections.reverse(all);
-        for (Path p : all) {
-            Files.deleteIfExists(p);
         }
     }
 }

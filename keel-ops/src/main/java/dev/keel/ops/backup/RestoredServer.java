@@ -2,10 +2,8 @@ package dev.keel.ops.backup;
 
 import dev.keel.core.KeelException;
 import dev.keel.embedded.Binaries;
+import dev.keel.embedded.EmbeddedPostgres;
 import dev.keel.embedded.ProcessRunner;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -23,7 +21,7 @@ public final class RestoredServer {
 
     /** Starts the server and returns its port. */
     public static int start(Binaries binaries, Path dataDir, int port) {
-        int p = port > 0 ? port : freePort();
+        int p = port > 0 ? port : EmbeddedPostgres.freeLoopbackPort();
         Path log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
         String options = "-p " + p + " -c listen_addresses=127.0.0.1 -c unix_socket_directories= "
                 + "-c archive_mode=off -c shared_preload_libraries=";
@@ -41,13 +39,5 @@ public final class RestoredServer {
     public static void stop(Binaries binaries, Path dataDir) {
         ProcessRunner.run(ProcessRunner.asServerUser(List.of(binaries.program("pg_ctl").toString(), "stop", "-D",
                 dataDir.toString(), "-m", "fast", "-w", "-t", "60")), Map.of("LC_ALL", "C"), null, Duration.ofSeconds(90));
-    }
-
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new BackupException("cannot find a free port: " + e.getMessage(), null, KeelException.RUNTIME, e);
-        }
     }
 }

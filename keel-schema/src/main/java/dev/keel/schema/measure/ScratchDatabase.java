@@ -1,5 +1,6 @@
 package dev.keel.schema.measure;
 
+import dev.keel.embedded.Directories;
 import dev.keel.embedded.EmbeddedPostgres;
 import dev.keel.schema.migrate.MigrationException;
 import dev.keel.schema.migrate.MigrationResolver;
@@ -14,10 +15,8 @@ import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.stream.Stream;
 
 /**
  * A throw-away database in the embedded server, named {@code keel_scratch_<random>}, that migrations are
@@ -101,7 +100,7 @@ public final class ScratchDatabase implements AutoCloseable {
         try {
             first = migrator(List.of(only)).migrate(upTo, new Migrator.Listener() { });
         } finally {
-            deleteTree(only);
+            Directories.deleteTreeQuietly(only);
         }
         List<ResolvedMigration> applied = new ArrayList<>(first.applied());
         String failure = "";
@@ -134,16 +133,6 @@ public final class ScratchDatabase implements AutoCloseable {
             return dir;
         } catch (IOException e) {
             throw new MeasureException("cannot copy the migrations to a temporary folder: " + e.getMessage(), null, e);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException ignored) {
-            // a temporary folder left behind is harmless
         }
     }
 
