@@ -80,11 +80,16 @@ final class Cli {
 
     /** The findings renderer for --format (else --json, else the terminal table). */
     FindingsRenderer findingsRenderer(InspectCommand.Format format) {
+        return findingsRenderer(format, color());
+    }
+
+    /** As {@link #findingsRenderer(InspectCommand.Format)}; {@code colour} false for reports written to a file. */
+    FindingsRenderer findingsRenderer(InspectCommand.Format format, boolean colour) {
         InspectCommand.Format fmt = format != null ? format : json() ? InspectCommand.Format.json : InspectCommand.Format.text;
         return switch (fmt) {
             case json -> FindingsRenderer.json();
             case sarif -> FindingsRenderer.sarif(KeelCommand.Version.version(), null);
-            case text -> FindingsRenderer.text(color(), 100);
+            case text -> FindingsRenderer.text(colour, 100);
         };
     }
 

@@ -87,11 +87,7 @@ final class InspectCommand implements Callable<Integer> {
                 return 0;
             }
             Findings findings = SchemaDesignRules.check(catalog, dev.keel.schema.migrate.MigrationSettings.from(cli.project()).ownTables());
-            FindingsRenderer renderer = switch (fmt) {
-                case json -> FindingsRenderer.json();
-                case sarif -> FindingsRenderer.sarif(KeelCommand.Version.version(), null);
-                case text -> FindingsRenderer.text(cli.color() && out == null, 100);
-            };
+            FindingsRenderer renderer = cli.findingsRenderer(fmt, cli.color() && out == null);
             renderer.render(findings, w);
             w.flush();
             return findings.exitCode(threshold);

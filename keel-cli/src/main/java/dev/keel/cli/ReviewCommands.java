@@ -123,7 +123,8 @@ final class ReviewCommands {
             try {
                 context = context.withDisabledRules(disabled);
             } catch (IllegalArgumentException e) {
-                throw new KeelException("--disable: " + e.getMessage(), null, KeelException.USAGE, e);
+                throw new KeelException("--disable: " + e.getMessage().replaceFirst("^disabledRules: ", ""), null,
+                        KeelException.USAGE, e);
             }
             EmbeddedPostgres scratch = noMeasure || toLint.isEmpty() ? null : scratchServer(cli, project);
             Findings findings = MigrationReview.lint(toLint, settings.locations(), context, scratch, ReviewCommands::display)

@@ -111,7 +111,7 @@ record Manifest(String backupId, Instant created, SealedKey sealedKey, List<Seal
     static Manifest read(Repository repository, String backupId) {
         Names.check("backup id", backupId);
         byte[] bytes = repository.get(Names.manifest(backupId)).orElseThrow(() -> BackupException.usage(
-                "backup " + backupId + " has no manifest", "list backups to see which exist and are complete"));
+                "backup " + backupId + " has no manifest", "run keel backup list to see which exist and are complete"));
         try {
             JsonNode root = MAPPER.readTree(bytes);
             if (!FORMAT.equals(text(root, "format"))) {
