@@ -310,7 +310,8 @@ final class BackupCommands {
     @Command(name = "restore", mixinStandardHelpOptions = true, header = "Restore a backup into a data directory.",
             subcommands = {RestoreStop.class},
             description = {"Rebuild a data directory from a backup (decrypted with --key-file or KEEL_BACKUP_KEY).",
-                "The directory must be empty unless --force. Start it with pg_ctl -D DIR (or as a keel project's .keel/pg/data)."})
+                "The directory must be empty unless --force. --start starts it on 127.0.0.1 and prints its URL;",
+                "keel restore stop DIR stops it."})
     static final class Restore implements Callable<Integer> {
         @Spec
         CommandSpec spec;
