@@ -289,6 +289,10 @@ public final class EmbeddedPostgres {
         s.put("wal_level", "logical");
         s.put("max_wal_senders", "10");
         s.put("max_replication_slots", "10");
+        // Archiving is on from the start so that keel backup never needs a restart; until a backup sets the real
+        // archive_command (ALTER SYSTEM, which overrides this file), completed segments are simply recycled.
+        s.put("archive_mode", "on");
+        s.put("archive_command", "'true'");
         s.put("synchronous_commit", "on");
         s.put("track_io_timing", "on");
         s.put("track_functions", "'pl'");

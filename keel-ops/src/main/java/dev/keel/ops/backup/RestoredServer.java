@@ -29,7 +29,14 @@ public final class RestoredServer {
                 binaries.program("pg_ctl").toString(), "start", "-D", dataDir.toString(), "-l", log.toString(),
                 "-w", "-t", "300", "-o", options)), Map.of("LC_ALL", "C"), null, Duration.ofMinutes(6));
         if (!r.ok()) {
-            throw new BackupException("the restored server in " + dataDir + " did not start: " + r.lastLine(),
+            String why = r.lastLine();
+            try {
+                why = java.nio.file.Files.readAllLines(log).stream().filter(l -> l.contains("FATAL:"))
+                        .reduce((a, b) -> b).map(l -> l.substring(l.indexOf("FATAL:") + 6).strip()).orElse(why);
+            } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                // keep pg_ctl's own line
+            }
+            throw new BackupException("the restored server in " + dataDir + " did not start: " + why,
                     "see " + log, KeelException.RUNTIME, null);
         }
         return p;

@@ -36,18 +36,23 @@ final class Sealing {
      * key is reported by name before anything is decrypted.
      */
     static byte[] open(Manifest manifest, PrivateKey key) {
-        Objects.requireNonNull(key, "null private key");
-        String given = BackupKeys.keyId(key);
         List<Manifest.SealedKey> candidates = new ArrayList<>();
         candidates.add(manifest.sealedKey());
         candidates.addAll(manifest.retiringKeys());
+        return open("backup " + manifest.backupId(), candidates, key);
+    }
+
+    /** Opens whichever of {@code candidates} is sealed to {@code key}; {@code owner} names the object in errors. */
+    static byte[] open(String owner, List<Manifest.SealedKey> candidates, PrivateKey key) {
+        Objects.requireNonNull(key, "null private key");
+        String given = BackupKeys.keyId(key);
         Manifest.SealedKey match = candidates.stream().filter(s -> s.keyId().equals(given)).findFirst()
                 .orElseThrow(() -> {
                     String sealedTo = candidates.stream().map(Manifest.SealedKey::keyId)
                             .collect(Collectors.joining(", "));
-                    return BackupException.usage("backup " + manifest.backupId() + " is sealed to key " + sealedTo
+                    return BackupException.usage(owner + " is sealed to key " + sealedTo
                                     + ", the given private key is " + given,
-                            "give the private key whose public half is keys/" + manifest.keyId() + ".pub");
+                            "give the private key whose public half is keys/" + candidates.get(0).keyId() + ".pub");
                 });
         try {
             Cipher rsa = Cipher.getInstance("RSA/ECB/OAEPPadding");
@@ -58,7 +63,7 @@ final class Sealing {
             }
             return dataKey;
         } catch (GeneralSecurityException e) {
-            throw BackupException.runtime("could not open the data key of backup " + manifest.backupId()
+            throw BackupException.runtime("could not open the data key of " + owner
                     + " with key " + given + ": " + e.getMessage(), "the manifest may be damaged", e);
         }
     }

@@ -1,0 +1,231 @@
+package dev.keel.ops.backup;
+
+import dev.keel.core.KeelException;
+import dev.keel.core.sql.Identifiers;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The server side of WAL archiving: which settings a target needs, applying them with ALTER SYSTEM, proving
+ * that archiving works by archiving a test segment, and the archiver's status.
+ */
+public final class WalSetup {
+
+    /** How often a quiet server still switches segments, so the archive is never more than this behind. */
+    public static final String ARCHIVE_TIMEOUT = "60s";
+
+    /** One setting: its value now and the value archiving needs. */
+    public record Setting(String name, String current, String wanted, boolean restartNeeded) {
+        public boolean ok() {
+            return current.equals(wanted);
+        }
+    }
+
+    /** What {@link #apply} changed, and which settings only take effect after a restart. */
+    public record Applied(List<String> changed, List<String> pendingRestart) {
+    }
+
+    /** The archiver's state, from pg_stat_archiver and the current WAL position. */
+    public record Status(String archiveMode, String archiveCommand, long archivedCount, String lastArchivedWal,
+                         Instant lastArchivedTime, long failedCount, String lastFailedWal, Instant lastFailedTime,
+                         String currentWal, long lagSegments) {
+    }
+
+    private WalSetup() {
+    }
+
+    /** The settings archiving into the given archive_command needs, with their current values. */
+    public static List<Setting> wanted(Connection c, String archiveCommand) throws SQLException {
+        Map<String, String> now = settings(c, List.of("wal_level", "archive_mode", "archive_command", "archive_timeout"));
+        List<Setting> out = new ArrayList<>();
+        String level = now.get("wal_level");
+        out.add(new Setting("wal_level", level, level.equals("minimal") ? "replica" : level, true));
+        String mode = now.get("archive_mode");
+        out.add(new Setting("archive_mode", mode, mode.equals("always") ? "always" : "on", true));
+        out.add(new Setting("archive_command", now.get("archive_command"), archiveCommand, false));
+        String timeout = now.get("archive_timeout");
+        out.add(new Setting("archive_timeout", timeout, timeout.equals("0") ? ARCHIVE_TIMEOUT : timeout, false));
+        return out;
+    }
+
+    /** Applies the settings that differ (ALTER SYSTEM, then a reload); says which wait for a restart. */
+    public static Applied apply(Connection c, List<Setting> settings) throws SQLException {
+        List<String> changed = new ArrayList<>();
+        try (Statement st = c.createStatement()) {
+            for (Setting s : settings) {
+                if (!s.ok()) {
+                    st.execute("alter system set " + s.name() + " = " + Identifiers.literal(s.wanted()));
+                    changed.add(s.name());
+                }
+            }
+            if (!changed.isEmpty()) {
+                st.execute("select pg_reload_conf()");
+            }
+        } catch (SQLException e) {
+            if ("42501".equals(e.getSQLState())) {
+                throw new BackupException("no right to change server settings: " + e.getMessage().lines().findFirst().orElse(""),
+                        "run as a superuser, or: GRANT ALTER SYSTEM ON PARAMETER wal_level, archive_mode, archive_command, "
+                                + "archive_timeout TO " + currentUser(c), KeelException.USAGE, e);
+            }
+            throw e;
+        }
+        List<String> pending = new ArrayList<>();
+        for (Setting s : settings) {
+            if (s.restartNeeded() && !s.ok()) {
+                pending.add(s.name());
+            }
+        }
+        // A reload is asynchronous: wait briefly until the server reports the new archive_command.
+        for (int i = 0; i < 50 && changed.contains("archive_command"); i++) {
+            Setting cmd = settings.stream().filter(s -> s.name().equals("archive_command")).findFirst().orElseThrow();
+            if (settings(c, List.of("archive_command")).get("archive_command").equals(cmd.wanted())) {
+                break;
+            }
+            sleep(100);
+        }
+        return new Applied(changed, pending);
+    }
+
+    /**
+     * Proves that archiving works end to end: writes a restore point, switches to a new segment and waits
+     * until the archiver reports that segment archived (or failed). Returns the segment archived.
+     */
+    public static String prove(Connection c, Duration timeout) throws SQLException {
+        String segment;
+        long failedBefore;
+        try (Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("select failed_count from pg_stat_archiver")) {
+                rs.next();
+                failedBefore = rs.getLong(1);
+            }
+            try (ResultSet rs = st.executeQuery("select pg_walfile_name(pg_create_restore_point('keel-wal-check'))")) {
+                rs.next();
+                segment = rs.getString(1);
+            }
+            st.execute("select pg_switch_wal()");
+        } catch (SQLException e) {
+            if ("42501".equals(e.getSQLState())) {
+                throw new BackupException("no right to switch WAL segments: " + e.getMessage().lines().findFirst().orElse(""),
+                        "run as a superuser, or: GRANT EXECUTE ON FUNCTION pg_create_restore_point(text), pg_switch_wal() TO "
+                                + currentUser(c), KeelException.USAGE, e);
+            }
+            throw e;
+        }
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            Status s = status(c);
+            if (s.lastArchivedWal() != null && s.lastArchivedWal().compareTo(segment) >= 0) {
+                return segment;
+            }
+            if (s.failedCount() > failedBefore) {
+                throw new BackupException("archiving failed for " + s.lastFailedWal() + ": archive_command returned an error",
+                        "see the server log for the command's message", KeelException.RUNTIME, null);
+            }
+            sleep(200);
+        }
+        throw new BackupException("segment " + segment + " was not archived within " + timeout.toSeconds() + " s",
+                "check archive_mode (it needs a restart) and the server log", KeelException.RUNTIME, null);
+    }
+
+    public static Status status(Connection c) throws SQLException {
+        Map<String, String> s = settings(c, List.of("archive_mode", "archive_command"));
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+                select archived_count, last_archived_wal, last_archived_time, failed_count, last_failed_wal,
+                       last_failed_time, case when pg_is_in_recovery() then null else pg_walfile_name(pg_current_wal_lsn()) end
+                from pg_stat_archiver""")) {
+            rs.next();
+            String last = rs.getString(2);
+            String current = rs.getString(7);
+            long lag = -1;
+            if (current != null && last != null && last.length() >= 24 && !last.contains(".")) {
+                // The current segment is still being written; everything before it should be archived.
+                lag = Math.max(0, segno(current) - segno(last) - 1);
+            } else if (current != null) {
+                lag = segno(current);
+            }
+            return new Status(s.get("archive_mode"), s.get("archive_command"), rs.getLong(1), last,
+                    instant(rs.getTimestamp(3)), rs.getLong(4), rs.getString(5), instant(rs.getTimestamp(6)), current, lag);
+        }
+    }
+
+    /**
+     * When the server runs on this machine, checks that its OS user can write to the repository; returns a
+     * problem with the command that fixes it, or null.
+     */
+    public static String repositoryAccess(Connection c, Path repository) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("show data_directory")) {
+            rs.next();
+            Path data = Path.of(rs.getString(1));
+            if (!Files.isDirectory(data)) {
+                return null; // not this machine's server: nothing to check from here
+            }
+            Object serverUid = Files.getAttribute(data, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            Path dir = Files.exists(repository) ? repository : repository.toAbsolutePath().getParent();
+            Object repoUid = Files.getAttribute(dir, "unix:uid");
+            if (!serverUid.equals(repoUid)) {
+                String owner = Files.getOwner(data).getName();
+                return "the repository " + dir + " is not owned by the server's OS user " + owner
+                        + "; archive_command runs as that user: chown -R " + owner + " " + dir;
+            }
+            return null;
+        } catch (SQLException | IOException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
+    private static Map<String, String> settings(Connection c, List<String> names) throws SQLException {
+        Map<String, String> out = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("select name, setting from pg_settings where name = any(?)")) {
+            ps.setArray(1, c.createArrayOf("text", names.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        for (String n : names) {
+            out.putIfAbsent(n, "");
+        }
+        return out;
+    }
+
+    private static String currentUser(Connection c) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select current_user")) {
+            rs.next();
+            return Identifiers.quote(rs.getString(1));
+        } catch (SQLException e) {
+            return "<role>";
+        }
+    }
+
+    private static long segno(String walName) {
+        return Long.parseLong(walName.substring(8, 16), 16) * 0x100L + Long.parseLong(walName.substring(16, 24), 16);
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackupException("interrupted", null, KeelException.RUNTIME, e);
+        }
+    }
+}
