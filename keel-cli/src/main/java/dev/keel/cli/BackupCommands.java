@@ -15,6 +15,11 @@ import dev.keel.ops.backup.BackupVerifier;
 import dev.keel.ops.backup.RestoredServer;
 import dev.keel.ops.backup.Compression;
 import dev.keel.ops.backup.LocalRepository;
+import dev.keel.ops.backup.Recovery;
+import dev.keel.ops.backup.WalArchive;
+import dev.keel.ops.backup.WalCommandLine;
+import java.time.Duration;
+import java.util.Optional;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.sql.Connection;
@@ -102,7 +107,7 @@ final class BackupCommands {
 
     @Command(name = "backup", mixinStandardHelpOptions = true, header = "Take, list and check encrypted physical backups.",
             description = "Take, list and check encrypted physical backups (see the README's Backups section).",
-            subcommands = {Keygen.class, Full.class, ListBackups.class, Verify.class})
+            subcommands = {Keygen.class, Full.class, ListBackups.class, Verify.class, WalCommands.Point.class})
     static final class Backup implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -153,6 +158,7 @@ final class BackupCommands {
             LocalRepository repo = repository(project);
             BackupKeys.currentPublicKey(repo); // no key yet: refuse before anything starts
             Target target = cli.target();
+            WalCommands.ensureArchiving(cli, project, target, repo);
             ConnectionSpec cs = target.spec(cli::status);
             String version;
             try (Connection c = target.connect(cli::status)) {
@@ -283,11 +289,25 @@ final class BackupCommands {
         }
     }
 
+    /** The newest complete physical (full or incremental) backup. */
     static String latest(LocalRepository repo) {
         return BackupCatalog.list(repo).stream().filter(b -> b.status() == BackupCatalog.Status.COMPLETE)
-                .map(BackupCatalog.Backup::id).max(String::compareTo)
+                .map(BackupCatalog.Backup::id)
+                .filter(id -> List.of("full", "incr").contains(BackupReader.metadataOf(repo, id).getOrDefault("type", "full")))
+                .max(String::compareTo)
                 .orElseThrow(() -> new KeelException("no complete backup in " + repo.root(), "run keel backup full",
                         KeelException.USAGE, null));
+    }
+
+    static String describe(Recovery.Target target) {
+        if (target instanceof Recovery.Target.Time t) {
+            return "time " + t.time();
+        } else if (target instanceof Recovery.Target.Lsn l) {
+            return "LSN " + WalArchive.formatLsn(l.lsn());
+        } else if (target instanceof Recovery.Target.Name n) {
+            return "restore point " + n.name();
+        }
+        return "the end of the archive";
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop a server started with keel restore --start.")
@@ -309,9 +329,11 @@ final class BackupCommands {
 
     @Command(name = "restore", mixinStandardHelpOptions = true, header = "Restore a backup into a data directory.",
             subcommands = {RestoreStop.class},
-            description = {"Rebuild a data directory from a backup (decrypted with --key-file or KEEL_BACKUP_KEY).",
-                "The directory must be empty unless --force. --start starts it on 127.0.0.1 and prints its URL;",
-                "keel restore stop DIR stops it."})
+            description = {"Rebuild a data directory from a backup (decrypted with --key-file or KEEL_BACKUP_KEY) and",
+                "configure recovery so PostgreSQL replays the WAL archive to --time, --lsn or --name and stops there",
+                "(default: to the end of the archive). The backup is chosen to reach the target; targets the repository",
+                "cannot reach are refused, naming the reachable range. The directory must be empty unless --force.",
+                "--start starts it on 127.0.0.1, waits for recovery and prints its URL; keel restore stop DIR stops it."})
     static final class Restore implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -322,7 +344,16 @@ final class BackupCommands {
         @Option(names = "--backup", paramLabel = "ID", description = "default: the latest complete backup (--latest)")
         String id;
 
-        @Option(names = "--latest", description = "the latest complete backup (the default)")
+        @Option(names = "--time", paramLabel = "T", description = "recover to this time (ISO-8601 or a PostgreSQL timestamptz)")
+        String time;
+
+        @Option(names = "--lsn", paramLabel = "L", description = "recover to this LSN (like 0/3000148)")
+        String lsn;
+
+        @Option(names = "--name", paramLabel = "N", description = "recover to this restore point (keel backup point)")
+        String name;
+
+        @Option(names = "--latest", description = "replay every archived WAL file (the default when the archive has any)")
         boolean latestFlag;
 
         @Option(names = "--key-file", paramLabel = "FILE", description = "private key (default: KEEL_BACKUP_KEY, else .keel/backup-private.key)")
@@ -344,27 +375,58 @@ final class BackupCommands {
                 throw new KeelException("keel restore needs --to DIR", "name an empty directory for the data",
                         KeelException.USAGE, null);
             }
+            if ((time != null ? 1 : 0) + (lsn != null ? 1 : 0) + (name != null ? 1 : 0) + (latestFlag ? 1 : 0) > 1) {
+                throw new KeelException("--time, --lsn, --name and --latest exclude each other", "give one recovery target",
+                        KeelException.USAGE, null);
+            }
             Project project = cli.project();
             LocalRepository repo = repository(project);
-            String backup = id != null ? id : latest(repo);
+            Path dataDir = to.toAbsolutePath().normalize();
+            boolean archived = !new WalArchive(repo).list().isEmpty();
+            Recovery.Target target = time != null ? new Recovery.Target.Time(Recovery.parseTime(time))
+                    : lsn != null ? new Recovery.Target.Lsn(WalArchive.parseLsn(lsn))
+                    : name != null ? new Recovery.Target.Name(name)
+                    : latestFlag || archived ? new Recovery.Target.Latest() : null;
+            if (target != null && !archived) {
+                throw new KeelException("the repository has no archived WAL, so only a backup's own consistent state can be restored",
+                        "drop --time/--lsn/--name/--latest, or set up archiving (keel wal setup)", KeelException.USAGE, null);
+            }
+            Recovery.Plan plan = target == null ? null : Recovery.plan(repo, target, id);
+            String backup = plan != null ? plan.backupId() : id != null ? id : latest(repo);
             PrivateKey key = privateKey(project, keyFile);
             try (Progress progress = new LazyProgress(cli, "restore")) {
-                BaseBackups.restore(repo, backup, key, to.toAbsolutePath(), force, progress);
+                BaseBackups.restore(repo, backup, key, dataDir, force, progress);
             }
+            Optional<Path> keyPath = keyFile != null ? Optional.of(keyFile)
+                    : System.getenv("KEEL_BACKUP_KEY") != null ? Optional.empty()
+                    : Optional.of(project.keelDir().resolve("backup-private.key"));
+            Recovery.configure(dataDir, target, target == null ? null : WalCommandLine.restoreCommand(repo.root(), keyPath));
             String url = null;
+            String recoveredTo = target == null ? BackupReader.metadataOf(repo, backup).get("stopLsn") : null;
+            String lastTransaction = null;
+            String stopped = null;
             if (start) {
-                int p = RestoredServer.start(project.embeddedServer().binaries(), to.toAbsolutePath(), port);
+                int p = RestoredServer.start(project.embeddedServer().binaries(), dataDir, port);
                 url = "postgresql://127.0.0.1:" + p + "/postgres";
+                if (target != null) {
+                    Recovery.Outcome o = Recovery.awaitEnd(dataDir.resolveSibling(dataDir.getFileName() + ".log"), Duration.ofHours(2));
+                    recoveredTo = o.redoDoneAt();
+                    lastTransaction = o.lastTransactionTime();
+                    stopped = o.stoppedAt();
+                }
             }
-            String recoveredTo = BackupReader.metadataOf(repo, backup).get("stopLsn");
             if (cli.json()) {
-                cli.printJson(Cli.ordered("backup", backup, "dataDir", to.toAbsolutePath().toString(), "url", url,
-                        "recoveredTo", recoveredTo));
+                cli.printJson(Cli.ordered("backup", backup, "dataDir", dataDir.toString(), "url", url,
+                        "target", target == null ? null : describe(target), "recoveredTo", recoveredTo,
+                        "lastTransactionTime", lastTransaction, "stopped", stopped));
             } else {
-                cli.out().println("Restored " + backup + " into " + to.toAbsolutePath() + " (consistent at LSN " + recoveredTo + ").");
+                cli.out().println("Restored " + backup + " into " + dataDir + (target == null ? " (consistent at LSN " + recoveredTo + ")."
+                        : start ? "; replayed the archive to " + describe(target) + ": LSN " + recoveredTo
+                                + (lastTransaction == null ? "" : ", last transaction at " + lastTransaction) + "."
+                        : "; PostgreSQL replays the archive to " + describe(target) + " when it starts."));
                 if (url != null) {
                     cli.out().println("Running at " + url + " (the source's roles and passwords); stop it with: keel restore stop "
-                            + to.toAbsolutePath());
+                            + dataDir);
                 }
             }
             return 0;
