@@ -127,15 +127,28 @@ public final class WalArchive {
             } catch (IOException e) {
                 ready = List.of();
             }
-            for (String name : ready) {
-                Path next = file.toAbsolutePath().getParent().resolve(name);
-                try {
-                    if (Files.isRegularFile(next) && !pushOne(next, compression, key, pgWaldump)) {
-                        pushed.add(name);
-                    }
-                } catch (BackupException e) {
-                    break; // PostgreSQL will ask for it in turn and see the error then
+            // Two at a time: compression and encryption use a core each, fsync waits overlap.
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+                    Math.min(2, Math.max(1, ready.size())));
+            try {
+                List<java.util.concurrent.Future<Boolean>> results = new ArrayList<>();
+                for (String name : ready) {
+                    Path next = file.toAbsolutePath().getParent().resolve(name);
+                    results.add(pool.submit(() -> Files.isRegularFile(next) && !pushOne(next, compression, key, pgWaldump)));
                 }
+                for (int i = 0; i < ready.size(); i++) {
+                    try {
+                        if (results.get(i).get()) {
+                            pushed.add(ready.get(i));
+                        }
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        // PostgreSQL will ask for that file in turn and see the error then
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                pool.shutdownNow();
             }
         }
         return new PushResult(file.getFileName().toString(), already, pushed);

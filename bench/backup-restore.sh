@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Backup and restore throughput on a generated pgbench database of about 2 GB (SCALE=140), in the same run:
+#   pg_basebackup -Ft -X fetch into a plain file      vs  keel backup full (zstd + AES-256-GCM, fsynced chunks)
+#   tar -xf of pg_basebackup's tar into an empty dir  vs  keel restore --to DIR (decrypt + decompress + extract)
+# Reports seconds, MB/s, CPU seconds and the ratios. Targets: backup >= 0.9x pg_basebackup's throughput,
+# restore at least as fast as extracting pg_basebackup's tar (ratio keel/tar time <= 1.0).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+scale="${SCALE:-140}"
+work="$(mktemp -d /var/tmp/keel-bench-XXXX)"
+keel() { "$root/keel" "$@" --project "$work/keel.yaml"; }
+trap 'keel db destroy --yes >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+bin=/usr/lib/postgresql/15/bin
+
+"$root/keel" init "$work" >/dev/null
+keel db start >/dev/null
+status="$(keel db status --json)"
+port=$(sed -n 's/.*"port" *: *\([0-9]*\).*/\1/p' <<<"$status")
+db=$(sed -n 's/.*"database" *: *"\([^"]*\)".*/\1/p' <<<"$status")
+export PGPASSWORD="$(cat "$work/.keel/pg/password")" PGHOST=127.0.0.1 PGPORT=$port PGUSER=keel
+echo "generating pgbench scale $scale ..." >&2
+"$bin/pgbench" -i -q -s "$scale" "$db" >/dev/null 2>&1
+"$bin/psql" -qAt -c checkpoint "$db" >/dev/null
+size=$("$bin/psql" -qAt -c "select sum(pg_database_size(datname)) from pg_database" "$db")
+echo "database cluster: $((size / 1024 / 1024)) MiB" >&2
+keel backup keygen >/dev/null
+
+measure() { # label, command... ; prints "label seconds cpu"
+  local label="$1"; shift
+  local t; t=$( { /usr/bin/time -f "%e %U %S" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+  echo "$label $t"
+}
+mb() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", b / 1048576 / s }'; }
+
+sync
+read -r _ pb_s pb_u pb_k <<<"$(measure pg_basebackup bash -c "'$bin/pg_basebackup' -D - -Ft -X fetch -c fast > '$work/base.tar'")"
+raw=$(stat -c %s "$work/base.tar")
+sync
+read -r _ kb_s kb_u kb_k <<<"$(measure keel-backup "$root/keel" backup full --project "$work/keel.yaml")"
+stored=$(du -sb "$work/.keel/backups/backups" | cut -f1)
+mkdir "$work/tarx"
+sync
+read -r _ tx_s tx_u tx_k <<<"$(measure tar-extract tar -xf "$work/base.tar" -C "$work/tarx")"
+sync
+read -r _ kr_s kr_u kr_k <<<"$(measure keel-restore "$root/keel" restore --to "$work/restored" --project "$work/keel.yaml")"
+
+printf "%-28s %8s %10s %10s\n" "step" "seconds" "MB/s" "CPU s"
+printf "%-28s %8s %10s %10s\n" "pg_basebackup -Ft to file" "$pb_s" "$(mb "$raw" "$pb_s")" "$(awk "BEGIN{print $pb_u+$pb_k}")"
+printf "%-28s %8s %10s %10s\n" "keel backup full" "$kb_s" "$(mb "$raw" "$kb_s")" "$(awk "BEGIN{print $kb_u+$kb_k}")"
+printf "%-28s %8s %10s %10s\n" "tar -xf (pg_basebackup)" "$tx_s" "$(mb "$raw" "$tx_s")" "$(awk "BEGIN{print $tx_u+$tx_k}")"
+printf "%-28s %8s %10s %10s\n" "keel restore" "$kr_s" "$(mb "$raw" "$kr_s")" "$(awk "BEGIN{print $kr_u+$kr_k}")"
+echo "raw $((raw / 1048576)) MiB, stored by keel $((stored / 1048576)) MiB (zstd + encryption)"
+awk -v a="$pb_s" -v b="$kb_s" 'BEGIN { printf "backup throughput ratio keel/pg_basebackup: %.2f (target >= 0.9)\n", a / b }'
+awk -v a="$tx_s" -v b="$kr_s" 'BEGIN { printf "restore time ratio keel/tar: %.2f (target <= 1.0)\n", b / a }'
