@@ -147,8 +147,8 @@ public final class LogicalBackups {
                 cmd.add("--strict-names"); // a pattern that matches nothing is an error, not an empty dump
                 options.tables().forEach(t -> cmd.add("--table=" + t));
             }
-            progress.message("pg_dump, " + options.jobs() + (options.jobs() == 1 ? " job" : " jobs"));
-            runTool("pg_dump", cmd, environment(source, "keel dump"), scratch, archive, progress,
+            String phase = "pg_dump, " + options.jobs() + (options.jobs() == 1 ? " job" : " jobs");
+            runTool("pg_dump", cmd, environment(source, "keel dump"), scratch, archive, progress, phase,
                     "pg_dump of " + source.display());
             List<Path> files = archiveFiles(archive);
             long raw = 0;
@@ -236,8 +236,8 @@ public final class LogicalBackups {
             }
             cmd.addAll(connectionArgs(target));
             cmd.add(archive.toString());
-            progress.message("pg_restore, " + options.jobs() + (options.jobs() == 1 ? " job" : " jobs"));
-            runTool("pg_restore", cmd, environment(target, "keel load"), scratch, null, progress,
+            String phase = "pg_restore, " + options.jobs() + (options.jobs() == 1 ? " job" : " jobs");
+            runTool("pg_restore", cmd, environment(target, "keel load"), scratch, null, progress, phase,
                     "pg_restore of " + backupId + " into " + target.display());
             return new LoadResult(backupId, target.database(), tables, raw, created, (System.nanoTime() - t0) / 1_000_000);
         } catch (IOException e) {
@@ -321,11 +321,12 @@ public final class LogicalBackups {
 
     /**
      * Runs pg_dump or pg_restore to completion. While it runs, the size of {@code watched} (when given) is
-     * reported as progress twice a second. A failure is one line: the tool's last error (with its detail
-     * line), masked.
+     * reported as progress twice a second, from the first byte on, so that a tool refusing at once (a table
+     * that does not exist) leaves only its one-line error. A failure is one line: the tool's last error with
+     * its detail, masked.
      */
     private static void runTool(String tool, List<String> cmd, Map<String, String> env, Scratch scratch, Path watched,
-                                Progress progress, String what) {
+                                Progress progress, String phase, String what) {
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);
@@ -339,10 +340,19 @@ public final class LogicalBackups {
         }
         scratch.attach(process);
         CompletableFuture<String> stderr = drain(process.getErrorStream());
+        if (watched == null) {
+            progress.message(phase);
+        }
         try {
+            boolean shown = watched == null;
             while (!process.waitFor(500, TimeUnit.MILLISECONDS)) {
-                if (watched != null) {
-                    progress.set(treeSize(watched));
+                long size = watched == null ? 0 : treeSize(watched);
+                if (size > 0) {
+                    if (!shown) {
+                        progress.message(phase);
+                        shown = true;
+                    }
+                    progress.set(size);
                 }
             }
         } catch (InterruptedException e) {
@@ -370,15 +380,16 @@ public final class LogicalBackups {
     }
 
     /**
-     * The tool's last "error:" line with the "detail:" lines right after it, else its last line. pg_restore
-     * prints the failed statement after the error ("Command was: ..."), which is not what went wrong.
+     * The tool's last "error:" line (without that prefix) with the "detail:" lines right after it, else its
+     * last line. pg_restore prints the failed statement after the error ("Command was: ..."), which is not
+     * what went wrong.
      */
     static Optional<String> lastError(String tool, String log) {
         List<String> lines = log.strip().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
         String prefix = tool + ": ";
         for (int i = lines.size() - 1; i >= 0; i--) {
             if (lines.get(i).startsWith(prefix + "error:")) {
-                StringBuilder sb = new StringBuilder(lines.get(i).substring(prefix.length()));
+                StringBuilder sb = new StringBuilder(lines.get(i).substring((prefix + "error:").length()).strip());
                 for (int j = i + 1; j < lines.size() && lines.get(j).startsWith(prefix + "detail:"); j++) {
                     sb.append("; ").append(lines.get(j).substring(prefix.length()));
                 }

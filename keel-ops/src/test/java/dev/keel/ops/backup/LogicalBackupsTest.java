@@ -22,7 +22,7 @@ class LogicalBackupsTest {
                 """;
 
         assertThat(LogicalBackups.lastError("pg_restore", log))
-                .hasValue("error: could not execute query: ERROR:  relation \"customers\" already exists");
+                .hasValue("could not execute query: ERROR:  relation \"customers\" already exists");
     }
 
     @Test
@@ -33,7 +33,7 @@ class LogicalBackupsTest {
                 """;
 
         assertThat(LogicalBackups.lastError("pg_dump", log))
-                .hasValue("error: aborting because of server version mismatch; detail: server version: 16.2; pg_dump version: 15.18");
+                .hasValue("aborting because of server version mismatch; detail: server version: 16.2; pg_dump version: 15.18");
     }
 
     @Test
