@@ -49,9 +49,10 @@ final class DumpCommands {
     }
 
     @Command(name = "dump", mixinStandardHelpOptions = true, header = "Take a logical backup of the target database.",
-            description = {"Dump the target database, or some of its tables, with pg_dump's directory format in parallel,",
-                "then store the archive compressed and encrypted in the backup repository as a backup of type dump.",
-                "The archive is on disk unencrypted while pg_dump runs, in a private (0700) directory under .keel/scratch",
+            description = {"Dump the target database, or some of its tables, with pg_dump's directory",
+                "format in parallel, then store the archive compressed and encrypted in the",
+                "backup repository as a backup of type dump. While pg_dump runs the archive",
+                "is on disk unencrypted, in a private (0700) directory under .keel/scratch",
                 "that is removed afterwards. Load it with keel load."})
     static final class Dump implements Callable<Integer> {
         @Spec
@@ -92,10 +93,12 @@ final class DumpCommands {
     }
 
     @Command(name = "load", mixinStandardHelpOptions = true, header = "Load a logical backup into a database.",
-            description = {"Decrypt a backup taken with keel dump (--key-file or KEEL_BACKUP_KEY) and load it with pg_restore",
-                "into the target database, or into --database NAME on the target's server, which is created (from",
-                "template0) when it does not exist. Stops at the first error; objects that already exist are an error",
-                "unless --clean, which drops the dumped objects first. Roles are not in a dump: owners must exist."})
+            description = {"Decrypt a backup taken with keel dump (--key-file or KEEL_BACKUP_KEY) and",
+                "load it with pg_restore into the target database, or into --database NAME",
+                "on the target's server, created from template0 when it does not exist.",
+                "Stops at the first error. Objects that already exist are an error unless",
+                "--clean, which drops the dumped objects first. A dump holds no roles: the",
+                "owners of its objects must exist on the server."})
     static final class Load implements Callable<Integer> {
         @Spec
         CommandSpec spec;
