@@ -322,8 +322,8 @@ public final class LogicalBackups {
     /**
      * Runs pg_dump or pg_restore to completion. While it runs, the size of {@code watched} (when given) is
      * reported as progress twice a second, from the first byte on, so that a tool refusing at once (a table
-     * that does not exist) leaves only its one-line error. A failure is one line: the tool's last error with
-     * its detail, masked.
+     * that does not exist) leaves only its one-line error. A failure is one line: the tool's error with its
+     * detail (see {@link #toolError}), masked.
      */
     private static void runTool(String tool, List<String> cmd, Map<String, String> env, Scratch scratch, Path watched,
                                 Progress progress, String phase, String what) {
@@ -362,7 +362,7 @@ public final class LogicalBackups {
         }
         String log = stderr.join();
         if (process.exitValue() != 0) {
-            String said = lastError(tool, log).orElse("exit code " + process.exitValue());
+            String said = toolError(tool, log).orElse("exit code " + process.exitValue());
             int exit = KeelException.RUNTIME;
             String remedy = null;
             if (said.contains("no matching tables were found")) {
@@ -374,20 +374,24 @@ public final class LogicalBackups {
                 remedy = "load into a new database (--database NAME), or add --clean to replace the dumped objects";
             } else if (said.contains("does not exist") && said.contains("role")) {
                 remedy = "create the roles that own the dumped objects first (a dump holds no roles)";
+            } else if (said.contains("does not exist") && (said.contains("relation") || said.contains("schema")
+                    || said.contains("type"))) {
+                remedy = "a table dump holds no tables, schemas or types its tables depend on: dump those too, or create them first";
             }
             throw new BackupException(what + " failed: " + Secrets.mask(said), remedy, exit, null);
         }
     }
 
     /**
-     * The tool's last "error:" line (without that prefix) with the "detail:" lines right after it, else its
-     * last line. pg_restore prints the failed statement after the error ("Command was: ..."), which is not
-     * what went wrong.
+     * The tool's first "error:" line (without that prefix) with the "detail:" lines right after it, else its
+     * last line. The first, because with parallel jobs the error that stopped a worker is followed by the
+     * leader's "a worker process died unexpectedly"; and pg_restore prints the failed statement after the
+     * error ("Command was: ..."), which is not what went wrong either.
      */
-    static Optional<String> lastError(String tool, String log) {
+    static Optional<String> toolError(String tool, String log) {
         List<String> lines = log.strip().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
         String prefix = tool + ": ";
-        for (int i = lines.size() - 1; i >= 0; i--) {
+        for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).startsWith(prefix + "error:")) {
                 StringBuilder sb = new StringBuilder(lines.get(i).substring((prefix + "error:").length()).strip());
                 for (int j = i + 1; j < lines.size() && lines.get(j).startsWith(prefix + "detail:"); j++) {

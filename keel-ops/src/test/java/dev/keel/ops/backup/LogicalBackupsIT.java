@@ -192,6 +192,21 @@ class LogicalBackupsIT {
     }
 
     @Test
+    void loadOfATableWhoseForeignKeyTargetWasLeftOut_failsInOneLineNamingIt(TestDatabase db) throws Exception {
+        String id = dump(db, List.of("orders")).id();
+        ConnectionSpec target = fresh(db);
+
+        assertThatThrownBy(() -> load(id, key, target, false))
+                .isInstanceOf(BackupException.class)
+                .hasMessageContaining("relation \"public.customers\" does not exist")
+                .satisfies(e -> {
+                    assertThat(e.getMessage()).doesNotContain("\n").doesNotContain("worker process died");
+                    assertThat(((KeelException) e).remedy()).get().asString().contains("dump those too");
+                });
+        assertScratchRemoved();
+    }
+
+    @Test
     void load_withTheWrongKey_isRefusedBeforeAnythingIsWritten(TestDatabase db) throws Exception {
         String id = dump(db, List.of("customers")).id();
         ConnectionSpec target = fresh(db);

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class LogicalBackupsTest {
 
     @Test
-    void lastError_isTheErrorLineWithItsDetail_notTheFailedCommand() {
+    void toolError_isTheErrorLineWithItsDetail_notTheFailedCommand() {
         String log = """
                 pg_restore: while PROCESSING TOC:
                 pg_restore: from TOC entry 215; 1259 16390 TABLE customers keel
@@ -21,25 +21,40 @@ class LogicalBackupsTest {
                 );
                 """;
 
-        assertThat(LogicalBackups.lastError("pg_restore", log))
+        assertThat(LogicalBackups.toolError("pg_restore", log))
                 .hasValue("could not execute query: ERROR:  relation \"customers\" already exists");
     }
 
     @Test
-    void lastError_keepsTheDetailLines() {
+    void toolError_withParallelJobs_isTheWorkersError_notTheLeadersAfterthought() {
+        String log = """
+                pg_restore: error: could not execute query: ERROR:  relation "public.pa" does not exist
+                Command was: ALTER TABLE ONLY public.ch
+                    ADD CONSTRAINT ch_pa_fkey FOREIGN KEY (pa) REFERENCES public.pa(id);
+
+
+                pg_restore: error: a worker process died unexpectedly
+                """;
+
+        assertThat(LogicalBackups.toolError("pg_restore", log))
+                .hasValue("could not execute query: ERROR:  relation \"public.pa\" does not exist");
+    }
+
+    @Test
+    void toolError_keepsTheDetailLines() {
         String log = """
                 pg_dump: error: aborting because of server version mismatch
                 pg_dump: detail: server version: 16.2; pg_dump version: 15.18
                 """;
 
-        assertThat(LogicalBackups.lastError("pg_dump", log))
+        assertThat(LogicalBackups.toolError("pg_dump", log))
                 .hasValue("aborting because of server version mismatch; detail: server version: 16.2; pg_dump version: 15.18");
     }
 
     @Test
-    void lastError_withoutAnErrorLine_isTheLastLine() {
-        assertThat(LogicalBackups.lastError("pg_dump", "something odd\nKilled\n\n")).hasValue("Killed");
-        assertThat(LogicalBackups.lastError("pg_dump", "  \n")).isEmpty();
+    void toolError_withoutAnErrorLine_isTheLastLine() {
+        assertThat(LogicalBackups.toolError("pg_dump", "something odd\nKilled\n\n")).hasValue("Killed");
+        assertThat(LogicalBackups.toolError("pg_dump", "  \n")).isEmpty();
     }
 
     @Test
