@@ -224,8 +224,8 @@ final class BackupCommands {
                 "and report the measured restore time (RTO) and the backup's age (RPO without a WAL archive).",
                 "--chunks-only: check the stored chunks' SHA-256 without the key. Exit 1 when a check fails.",
                 "Each run is appended to .keel/backup-verify.jsonl; --history prints the recorded runs.",
-                "--schedule 24h verifies the latest backup now and then every 24h until interrupted (--runs N:",
-                "stop after N runs; exit 1 if any failed); with --json it prints one JSON line per run."})
+                "--schedule 24h: verify the latest backup now, then every 24h until interrupted;",
+                "--runs N stops after N runs (exit 1 if any failed); --json prints a line per run."})
     static final class Verify implements Callable<Integer> {
         @Spec
         CommandSpec spec;

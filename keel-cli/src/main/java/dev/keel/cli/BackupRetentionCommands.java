@@ -57,11 +57,12 @@ final class BackupRetentionCommands {
 
     @Command(name = "expire", mixinStandardHelpOptions = true,
             header = "Delete the backups and WAL that backup.retention no longer keeps.",
-            description = {"Keep what keel.yaml's backup.retention says: the newest `full` full backups (with the",
-                "incrementals on them) and every backup needed to recover to any time in the last `window`",
-                "(with their parents); delete the other physical backups and the archived WAL before the oldest",
-                "kept backup. Dumps, incomplete backups and timeline history files are never deleted. Without",
-                "backup.retention everything is kept. Prints every backup and WAL range with the reason."})
+            description = {"Keeps what keel.yaml's backup.retention says: the newest `full` full backups",
+                "(with the incrementals on them), and every backup needed to recover to any time",
+                "in the last `window` (with its parents). Deletes the other physical backups and",
+                "the archived WAL before the oldest kept backup. Dumps, incomplete backups and",
+                "timeline history files are never deleted; without backup.retention nothing is.",
+                "Prints every backup and WAL range with the reason, and the bytes freed."})
     static final class Expire implements Callable<Integer> {
         @Spec
         CommandSpec spec;
