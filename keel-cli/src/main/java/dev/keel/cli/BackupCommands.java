@@ -107,7 +107,8 @@ final class BackupCommands {
 
     @Command(name = "backup", mixinStandardHelpOptions = true, header = "Take, list and check encrypted physical backups.",
             description = "Take, list and check encrypted physical backups (see the README's Backups section).",
-            subcommands = {Keygen.class, Full.class, ListBackups.class, Verify.class, WalCommands.Point.class})
+            subcommands = {Keygen.class, Full.class, ListBackups.class, Verify.class, WalCommands.Point.class,
+                BackupRetentionCommands.Expire.class})
     static final class Backup implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -229,7 +230,9 @@ final class BackupCommands {
                 "(pg_verifybackup), start it on 127.0.0.1, run amcheck on every B-tree index of every database,",
                 "and report the measured restore time (RTO) and the backup's age (RPO without a WAL archive).",
                 "--chunks-only: check the stored chunks' SHA-256 without the key. Exit 1 when a check fails.",
-                "Each run is appended to .keel/backup-verify.jsonl."})
+                "Each run is appended to .keel/backup-verify.jsonl; --history prints the recorded runs.",
+                "--schedule 24h: verify the latest backup now, then every 24h until interrupted;",
+                "--runs N stops after N runs (exit 1 if any failed); --json prints a line per run."})
     static final class Verify implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -246,46 +249,81 @@ final class BackupCommands {
         @Option(names = "--key-file", paramLabel = "FILE", description = "private key (default: KEEL_BACKUP_KEY, else .keel/backup-private.key)")
         Path keyFile;
 
+        @Option(names = "--schedule", paramLabel = "DURATION",
+                description = "verify now, then every DURATION (24h, 90m, 7d) until interrupted")
+        String schedule;
+
+        @Option(names = "--runs", paramLabel = "N", description = "with --schedule: stop after N runs")
+        Integer runs;
+
+        @Option(names = "--history", description = "print the recorded runs (newest last) instead of verifying")
+        boolean history;
+
         @Override
         public Integer call() throws Exception {
             Cli cli = new Cli(spec);
             Project project = cli.project();
+            Path historyFile = project.keelDir().resolve(dev.keel.ops.backup.VerifyHistory.FILE_NAME);
+            if (history) {
+                if (schedule != null || runs != null || chunksOnly || id != null) {
+                    throw new KeelException("--history only prints the recorded runs",
+                            "leave out --schedule, --runs, --chunks-only and --backup", KeelException.USAGE, null);
+                }
+                return BackupRetentionCommands.printVerifyHistory(cli, historyFile);
+            }
+            if (runs != null && schedule == null) {
+                throw new KeelException("--runs needs --schedule", "e.g. keel backup verify --schedule 24h --runs 7",
+                        KeelException.USAGE, null);
+            }
             LocalRepository repo = repository(project);
+            if (schedule == null) {
+                return once(cli, project, repo, null, historyFile, false) ? 0 : 1;
+            }
+            BackupRetentionCommands.Schedule every = BackupRetentionCommands.Schedule.parse(schedule, runs);
+            PrivateKey key = chunksOnly ? null : privateKey(project, keyFile); // a missing key fails now, not in a day
+            return every.run(cli, () -> once(cli, project, repo, key, historyFile, true));
+        }
+
+        /** One verification of the chosen (else the latest) backup, with {@code key} or the usual one; true when it passed. */
+        private boolean once(Cli cli, Project project, LocalRepository repo, PrivateKey key, Path historyFile,
+                             boolean jsonLine) throws Exception {
             String backup = id != null ? id : latest(repo);
             if (chunksOnly) {
                 List<String> problems = BackupReader.verify(repo, backup);
                 if (cli.json()) {
-                    cli.printJson(Cli.ordered("backup", backup, "ok", problems.isEmpty(), "problems", problems));
+                    BackupRetentionCommands.printDoc(cli, Cli.ordered("backup", backup, "ok", problems.isEmpty(),
+                            "problems", problems), jsonLine);
                 } else if (problems.isEmpty()) {
                     cli.out().println("Backup " + backup + ": every chunk present and intact.");
                 } else {
                     problems.forEach(p -> cli.out().println(p));
                 }
-                return problems.isEmpty() ? 0 : 1;
+                cli.out().flush();
+                return problems.isEmpty();
             }
-            PrivateKey key = privateKey(project, keyFile);
+            PrivateKey privateKey = key != null ? key : privateKey(project, keyFile);
+            dev.keel.embedded.Binaries binaries = project.embeddedServer().binaries();
+            Path scratch = project.keelDir().resolve("verify-scratch");
             BackupVerifier.Result r;
+            var guard = BackupRetentionCommands.ScratchGuard.install(binaries, scratch);
             try (Progress progress = new LazyProgress(cli, "verify")) {
-                r = BackupVerifier.verify(repo, backup, key, project.embeddedServer().binaries(),
-                        project.keelDir().resolve("verify-scratch"), progress);
+                r = BackupVerifier.verify(repo, backup, privateKey, binaries, scratch, progress);
+            } finally {
+                guard.remove();
             }
-            Map<String, Object> doc = Cli.ordered("backup", r.backupId(), "ok", r.ok(), "problems", r.problems(),
-                    "rtoMillis", r.rtoMillis(), "rpoSeconds", r.backupAge().toSeconds(), "databases", r.databases(),
-                    "indexesChecked", r.indexesChecked(), "verifiedAt", r.verifiedAt().toString());
-            java.nio.file.Files.createDirectories(project.keelDir());
-            java.nio.file.Files.writeString(project.keelDir().resolve("backup-verify.jsonl"),
-                    Cli.JSON_LINE.writeValueAsString(doc) + "\n", java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.APPEND);
+            var run = dev.keel.ops.backup.VerifyHistory.Run.of(r);
+            dev.keel.ops.backup.VerifyHistory.append(historyFile, run);
             if (cli.json()) {
-                cli.printJson(doc);
+                BackupRetentionCommands.printDoc(cli, run.toMap(), jsonLine);
             } else {
                 cli.out().printf("Backup %s: %s%n", r.backupId(), r.ok() ? "PASS" : "FAIL");
                 cli.out().printf("  restored and started in %.1f s (RTO), %d databases, %d B-tree indexes checked with amcheck%n",
                         r.rtoMillis() / 1000.0, r.databases(), r.indexesChecked());
                 cli.out().printf("  RPO: %d s (the backup's age; no WAL archive yet)%n", r.backupAge().toSeconds());
                 r.problems().forEach(p -> cli.out().println("  problem: " + p));
+                cli.out().flush();
             }
-            return r.ok() ? 0 : 1;
+            return r.ok();
         }
     }
 

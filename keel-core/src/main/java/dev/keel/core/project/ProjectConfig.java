@@ -1,9 +1,14 @@
 package dev.keel.core.project;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The content of keel.yaml as written, before {@code ${ENV}} interpolation. Every key is kebab-case and has
@@ -32,15 +37,60 @@ public record ProjectConfig(
      *
      * @param repository  a directory, relative to the project (default .keel/backups)
      * @param compression zstd (default), lz4 or none
+     * @param retention   what {@code keel backup expire} keeps (default: everything)
      */
-    public record BackupConfig(String repository, String compression) {
+    public record BackupConfig(String repository, String compression, RetentionConfig retention) {
 
-        static final BackupConfig DEFAULT = new BackupConfig(null, null);
+        static final BackupConfig DEFAULT = new BackupConfig(null, null, null);
 
         public BackupConfig {
             repository = repository == null || repository.isBlank() ? ".keel/backups" : repository;
             compression = compression == null || compression.isBlank() ? "zstd" : compression;
+            retention = retention == null ? RetentionConfig.NONE : retention;
         }
+    }
+
+    /**
+     * {@code backup.retention}: which physical backups {@code keel backup expire} keeps. Either, both or
+     * neither may be set; with neither, everything is kept. {@link ProjectLoader} checks both values at load.
+     *
+     * @param full   how many of the newest full backups to keep (1 or more), with the incrementals on them
+     * @param window the point-in-time recovery window to keep, as written ({@code 7d}, {@code 36h}, {@code 90m})
+     */
+    public record RetentionConfig(Integer full, String window) {
+
+        static final RetentionConfig NONE = new RetentionConfig(null, null);
+
+        /** The window as a duration, when one is set. */
+        public Optional<Duration> windowDuration() {
+            return window == null ? Optional.empty() : Optional.of(parseDuration(window));
+        }
+    }
+
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(d|h|m|min|s)");
+
+    /**
+     * A span of time as keel.yaml and the command line write it: a whole number and a unit, {@code d} (days),
+     * {@code h} (hours), {@code m} or {@code min} (minutes) or {@code s} (seconds): {@code 7d}, {@code 36h},
+     * {@code 90m}. Zero is refused: nothing Keel schedules or keeps for no time at all makes sense.
+     *
+     * @throws IllegalArgumentException naming the text and the accepted forms
+     */
+    public static Duration parseDuration(String text) {
+        Matcher m = DURATION.matcher(text == null ? "" : text.strip().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a duration (write a number and d, h, m or s: 7d, 36h, 90m)");
+        }
+        long n = Long.parseLong(m.group(1));
+        if (n == 0) {
+            throw new IllegalArgumentException("'" + text + "' is no time at all (write e.g. 7d, 36h or 90m)");
+        }
+        return switch (m.group(2)) {
+            case "d" -> Duration.ofDays(n);
+            case "h" -> Duration.ofHours(n);
+            case "m", "min" -> Duration.ofMinutes(n);
+            default -> Duration.ofSeconds(n);
+        };
     }
 
     /**

@@ -113,7 +113,30 @@ public final class ProjectLoader {
             throw new ConfigException(at(shown, e.getLocation()) + ": malformed YAML: " + firstLine(e.getOriginalMessage()),
                     "check the indentation and quoting near that line", e);
         }
+        checkValues(config, shown, lines);
         return new Project(file, file.getParent(), config, lines, env);
+    }
+
+    /** Values that bind but make no sense, each named by file, line and key. */
+    private static void checkValues(ProjectConfig config, String shown, Map<String, Integer> lines) {
+        ProjectConfig.RetentionConfig retention = config.backup().retention();
+        if (retention.full() != null && retention.full() < 1) {
+            throw new ConfigException(where(shown, lines, "backup.retention.full") + ": must be 1 or more, was "
+                    + retention.full(), "keep at least one full backup, or leave the key out to keep every one");
+        }
+        if (retention.window() != null) {
+            try {
+                retention.windowDuration();
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(where(shown, lines, "backup.retention.window") + ": " + e.getMessage(), null);
+            }
+        }
+    }
+
+    /** "keel.yaml:12 (backup.retention.full)", as {@link Project#where} writes it. */
+    private static String where(String shown, Map<String, Integer> lines, String key) {
+        Integer line = lines.get(key);
+        return shown + (line == null ? "" : ":" + line) + " (" + key + ")";
     }
 
     /** Line of each key path ("targets.dev.password") in the file, for messages about values. */
