@@ -102,7 +102,8 @@ final class BackupCommands {
 
     @Command(name = "backup", mixinStandardHelpOptions = true, header = "Take, list and check encrypted physical backups.",
             description = "Take, list and check encrypted physical backups (see the README's Backups section).",
-            subcommands = {Keygen.class, Full.class, ListBackups.class, Verify.class})
+            subcommands = {Keygen.class, Full.class, ListBackups.class, Verify.class,
+                BackupIncrCommands.Incr.class, BackupIncrCommands.Rekey.class})
     static final class Backup implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -265,7 +266,7 @@ final class BackupCommands {
             }
             Map<String, Object> doc = Cli.ordered("backup", r.backupId(), "ok", r.ok(), "problems", r.problems(),
                     "rtoMillis", r.rtoMillis(), "rpoSeconds", r.backupAge().toSeconds(), "databases", r.databases(),
-                    "indexesChecked", r.indexesChecked(), "verifiedAt", r.verifiedAt().toString());
+                    "indexesChecked", r.indexesChecked(), "tablesCompared", r.tablesCompared(), "verifiedAt", r.verifiedAt().toString());
             java.nio.file.Files.createDirectories(project.keelDir());
             java.nio.file.Files.writeString(project.keelDir().resolve("backup-verify.jsonl"),
                     Cli.JSON_LINE.writeValueAsString(doc) + "\n", java.nio.file.StandardOpenOption.CREATE,
@@ -276,6 +277,7 @@ final class BackupCommands {
                 cli.out().printf("Backup %s: %s%n", r.backupId(), r.ok() ? "PASS" : "FAIL");
                 cli.out().printf("  restored and started in %.1f s (RTO), %d databases, %d B-tree indexes checked with amcheck%n",
                         r.rtoMillis() / 1000.0, r.databases(), r.indexesChecked());
+                cli.out().printf("  %d tables' row counts compared with their statistics%n", r.tablesCompared());
                 cli.out().printf("  RPO: %d s (the backup's age; no WAL archive yet)%n", r.backupAge().toSeconds());
                 r.problems().forEach(p -> cli.out().println("  problem: " + p));
             }
