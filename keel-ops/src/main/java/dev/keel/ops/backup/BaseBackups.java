@@ -82,7 +82,7 @@ public final class BaseBackups {
     /** Takes a full backup of the server {@code spec} points at with {@code pgBasebackup}. */
     public static Result full(ConnectionSpec spec, Path pgBasebackup, Repository repository, Compression compression,
                               String serverVersion, Progress progress) {
-        String id = ID.format(Instant.now()) + "-full";
+        String id = newId(repository, "full");
         long t0 = System.nanoTime();
         BackupWriter writer = BackupWriter.open(repository, id, compression); // no key yet: refused before pg_basebackup
         long[] raw = {0};
@@ -127,7 +127,7 @@ public final class BaseBackups {
                     + "incremental backup cannot build on it", "run keel backup full first");
         }
         Map<String, FileList.Entry> before = FileList.read(parent.stream(FileList.STREAM), parentId);
-        String id = ID.format(Instant.now()) + "-incr";
+        String id = newId(repository, "incr");
         long t0 = System.nanoTime();
         BackupWriter writer = BackupWriter.open(repository, id, compression);
         long[] counts = new long[4]; // source bytes, changed files, skipped files, stored block bytes
@@ -177,6 +177,22 @@ public final class BaseBackups {
         Objects.requireNonNull(repository, "null repository");
         Names.check("backup id", id);
         return BackupChain.of(repository, id);
+    }
+
+    /** A time-stamped id; one second after another backup (an incremental can take less) waits for the next. */
+    private static String newId(Repository repository, String type) {
+        for (int attempt = 0; ; attempt++) {
+            String id = ID.format(Instant.now()) + "-" + type;
+            if (attempt == 3 || !repository.exists(Names.complete(id))) {
+                return id; // after three tries BackupWriter reports the clash
+            }
+            try {
+                Thread.sleep(1000 - Instant.now().toEpochMilli() % 1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw BackupException.runtime("interrupted before backup " + id, null, e);
+            }
+        }
     }
 
     private static boolean alwaysStored(String path) {
