@@ -12,7 +12,7 @@ import java.util.Objects;
  * Re-seals backups to the repository's current public key, so an older private key can be retired. Every
  * backup to change is first opened with the old key; only if all of them open is any manifest rewritten, so a
  * wrong key changes nothing. Backups already sealed to the current key are skipped, which makes a rerun
- * harmless.
+ * harmless; one an interrupted rekey left sealed to both keys loses the old key's copy.
  */
 public final class Rekeying {
 
@@ -47,6 +47,7 @@ public final class Rekeying {
         }
         List<String> todo = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
+        List<Manifest> finish = new ArrayList<>(); // an earlier rekey stopped after sealing to the current key
         for (String id : ids) {
             Names.check("backup id", id);
             if (!repository.exists(Names.complete(id))) {
@@ -54,7 +55,11 @@ public final class Rekeying {
             }
             Manifest manifest = Manifest.read(repository, id);
             if (manifest.keyId().equals(currentId)) {
-                skipped.add(id);
+                if (manifest.retiringKeys().isEmpty()) {
+                    skipped.add(id);
+                } else {
+                    finish.add(manifest);
+                }
                 continue;
             }
             // Opens the data key (or names both key ids and throws) before anything is rewritten.
@@ -65,6 +70,11 @@ public final class Rekeying {
         for (String id : todo) {
             BackupKeys.rekey(repository, id, oldKey, current);
         }
-        return new Result(currentId, todo, skipped);
+        List<String> rekeyed = new ArrayList<>(todo);
+        for (Manifest m : finish) {
+            m.withSealedKey(m.sealedKey(), List.of()).write(repository); // drops the old key's copy
+            rekeyed.add(m.backupId());
+        }
+        return new Result(currentId, rekeyed, skipped);
     }
 }
