@@ -29,10 +29,11 @@ final class BackupIncrCommands {
     }
 
     @Command(name = "incr", mixinStandardHelpOptions = true, header = "Take an incremental physical backup.",
-            description = {"Take a backup that stores only the 1 MiB blocks that changed since the previous full or",
-                "incremental backup (pg_basebackup, compared block by block by SHA-256; WAL, backup_label and",
-                "backup_manifest always stored). It restores and verifies like a full backup, from its chain.",
-                "Needs the private key to read the parent's encrypted file list."})
+            description = {"Take a backup that stores only the 1 MiB blocks that changed since the",
+                "latest full or incremental backup (pg_basebackup, compared block by block",
+                "by SHA-256; the WAL, backup_label and backup_manifest are always stored).",
+                "It restores and verifies like a full backup, from its chain. Needs the",
+                "private key to read the parent's encrypted file list."})
     static final class Incr implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -83,9 +84,10 @@ final class BackupIncrCommands {
     }
 
     @Command(name = "rekey", mixinStandardHelpOptions = true, header = "Re-seal backups to the current key.",
-            description = {"Re-seal backups' data keys to the repository's current public key (the newest keygen), so",
-                "an old private key can be retired. Default: every complete backup not already sealed to it.",
-                "Chunks are not rewritten. A wrong --old-key-file changes nothing; a rerun skips what is done."})
+            description = {"Re-seal backups' data keys to the repository's current public key (the",
+                "newest keygen), so an old private key can be retired. Default: every",
+                "complete backup not already sealed to it. Chunks are not rewritten.",
+                "A wrong --old-key-file changes nothing; a rerun skips what is done."})
     static final class Rekey implements Callable<Integer> {
         @Spec
         CommandSpec spec;

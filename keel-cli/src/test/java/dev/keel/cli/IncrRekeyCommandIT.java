@@ -47,7 +47,7 @@ class IncrRekeyCommandIT {
     @Test
     void incr_storesTheChange_andRestoresAndVerifies() throws Exception {
         assertThat(Run.keel("backup", "keygen", "--project", p).exitCode()).isZero();
-        sql("create table items as select g as id, md5(g::text) as ref from generate_series(1, 50000) g", "analyze items");
+        sql("create table items as select g as id, md5(g::text) as ref from generate_series(1, 50000) g", "vacuum (freeze, analyze) items");
         Run full = Run.keel("backup", "full", "--json", "--project", p);
         assertThat(full.exitCode()).as(full.all()).isZero();
         String fullId = JSON.readTree(full.out()).get("id").asText();
