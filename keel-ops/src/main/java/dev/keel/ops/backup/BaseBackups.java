@@ -243,22 +243,25 @@ public final class BaseBackups {
             throw new BackupException("interrupted during backup " + id, null, KeelException.RUNTIME, e);
         }
         String log = stderr.join();
-        if (exit != 0 && (streaming == null || !log.isBlank())) {
-            // pg_basebackup's own error explains a broken stream better than the broken stream does
-            String last = log.strip().lines().reduce((a, b) -> b).orElse("exit code " + exit);
+        String last = log.strip().lines().reduce((a, b) -> b).orElse("exit code " + exit);
+        if (streaming != null) {
+            // Either side may have broken first (a truncated tar, or a repository write that failed and closed
+            // the pipe), so both are reported.
+            String tail = exit != 0 ? " (pg_basebackup: " + Secrets.mask(last) + ")" : "";
+            if (streaming instanceof BackupException be && tail.isEmpty()) {
+                throw be;
+            }
+            throw new BackupException("backup " + id + " failed while streaming: " + streaming.getMessage() + tail,
+                    streaming instanceof KeelException ke ? ke.remedy().orElse(null) : null, KeelException.RUNTIME,
+                    streaming);
+        }
+        if (exit != 0) {
             String remedy = last.contains("no pg_hba.conf entry for replication") || last.contains("must be superuser or replication")
                     ? "the user needs the REPLICATION attribute (ALTER ROLE " + spec.user()
                     + " REPLICATION) and a pg_hba.conf line: host replication " + spec.user() + " <client address>/32 scram-sha-256"
                     : null;
             throw new BackupException("pg_basebackup of " + spec.address() + " failed: " + Secrets.mask(last), remedy,
                     KeelException.RUNTIME, null);
-        }
-        if (streaming instanceof BackupException be) {
-            throw be;
-        }
-        if (streaming != null) {
-            throw new BackupException("backup " + id + " failed while streaming: " + streaming.getMessage(), null,
-                    KeelException.RUNTIME, streaming);
         }
         return log;
     }

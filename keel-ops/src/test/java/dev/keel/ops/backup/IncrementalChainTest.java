@@ -132,6 +132,22 @@ class IncrementalChainTest {
         assertThat(target).doesNotExist();
     }
 
+    @Test
+    void full_whenPgBasebackupDiesMidStream_failsWithItsErrorAndIsNotComplete() throws Exception {
+        take(Map.of("base/1/a", bytes(3 * MIB)), false); // writes the tar, which the dying tool cuts short
+        Files.writeString(tool, """
+                #!/bin/sh
+                head -c 700000 '%s'
+                echo 'pg_basebackup: error: could not read COPY data: server closed the connection' >&2
+                exit 1
+                """.formatted(tar));
+        ConnectionSpec spec = new ConnectionSpec("127.0.0.1", 1, "db", "u", null, Map.of());
+
+        assertThatThrownBy(() -> BaseBackups.full(spec, tool, repo, Compression.ZSTD, "15", Progress.silent()))
+                .isInstanceOf(BackupException.class).hasMessageContaining("server closed the connection");
+        assertThat(BackupCatalog.list(repo)).filteredOn(b -> b.status() == BackupCatalog.Status.COMPLETE).hasSize(1);
+    }
+
     private String take(Map<String, byte[]> files, boolean incremental) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (TarArchiveOutputStream t = new TarArchiveOutputStream(out)) {
