@@ -92,6 +92,19 @@ final class BackupCommands {
         }
     }
 
+    /** Where this machine keeps the plain file lists of the backups it took (for incrementals without a key). */
+    static Path stateDir(Project project) {
+        return project.keelDir().resolve("backup-state");
+    }
+
+    /** The private key when one is given or present (--key-file, KEEL_BACKUP_KEY, the default file), else null. */
+    static PrivateKey optionalPrivateKey(Project project, Path keyFile) {
+        String env = System.getenv("KEEL_BACKUP_KEY");
+        boolean present = keyFile != null || (env != null && !env.isBlank())
+                || java.nio.file.Files.exists(project.keelDir().resolve("backup-private.key"));
+        return present ? privateKey(project, keyFile) : null;
+    }
+
     static PrivateKey privateKey(Project project, Path keyFile) {
         String env = System.getenv("KEEL_BACKUP_KEY");
         if (keyFile == null && env != null && !env.isBlank()) {
@@ -107,8 +120,8 @@ final class BackupCommands {
 
     @Command(name = "backup", mixinStandardHelpOptions = true, header = "Take, list and check encrypted physical backups.",
             description = "Take, list and check encrypted physical backups (see the README's Backups section).",
-            subcommands = {Keygen.class, Full.class, ListBackups.class, Verify.class, WalCommands.Point.class,
-                BackupRetentionCommands.Expire.class})
+            subcommands = {Keygen.class, Full.class, BackupIncrCommands.Incr.class, ListBackups.class, Verify.class,
+                WalCommands.Point.class, BackupRetentionCommands.Expire.class, BackupIncrCommands.Rekey.class})
     static final class Backup implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -170,7 +183,7 @@ final class BackupCommands {
                     KeelException.RUNTIME, null));
             BaseBackups.Result r;
             try (Progress progress = new LazyProgress(cli, "backup")) {
-                r = BaseBackups.full(cs, tool, repo, compression(project), version, progress);
+                r = BaseBackups.full(cs, tool, repo, compression(project), version, progress, stateDir(project));
             }
             if (cli.json()) {
                 cli.printJson(Cli.ordered("id", r.id(), "startLsn", r.startLsn(), "stopLsn", r.stopLsn(),
@@ -228,7 +241,7 @@ final class BackupCommands {
     @Command(name = "verify", mixinStandardHelpOptions = true, header = "Prove a backup by restoring it.",
             description = {"Restore a backup into a scratch directory, check its files against pg_basebackup's manifest",
                 "(pg_verifybackup), start it on 127.0.0.1, run amcheck on every B-tree index of every database,",
-                "and report the measured restore time (RTO) and the backup's age (RPO without a WAL archive).",
+                "and report the measured restore time (RTO) and the RPO (the newest archived WAL's age, else the backup's).",
                 "--chunks-only: check the stored chunks' SHA-256 without the key. Exit 1 when a check fails.",
                 "Each run is appended to .keel/backup-verify.jsonl; --history prints the recorded runs.",
                 "--schedule 24h: verify the latest backup now, then every 24h until interrupted;",
@@ -311,7 +324,8 @@ final class BackupCommands {
             } finally {
                 guard.remove();
             }
-            var run = dev.keel.ops.backup.VerifyHistory.Run.of(r);
+            long rpo = rpoSeconds(repo, r);
+            var run = dev.keel.ops.backup.VerifyHistory.Run.of(r, rpo);
             dev.keel.ops.backup.VerifyHistory.append(historyFile, run);
             if (cli.json()) {
                 BackupRetentionCommands.printDoc(cli, run.toMap(), jsonLine);
@@ -319,12 +333,26 @@ final class BackupCommands {
                 cli.out().printf("Backup %s: %s%n", r.backupId(), r.ok() ? "PASS" : "FAIL");
                 cli.out().printf("  restored and started in %.1f s (RTO), %d databases, %d B-tree indexes checked with amcheck%n",
                         r.rtoMillis() / 1000.0, r.databases(), r.indexesChecked());
-                cli.out().printf("  RPO: %d s (the backup's age; no WAL archive yet)%n", r.backupAge().toSeconds());
+                cli.out().printf("  %d tables' row counts compared with their statistics%n", r.tablesCompared());
+                cli.out().printf("  RPO: %d s (%s)%n", rpo, rpo == r.backupAge().toSeconds()
+                        ? "the backup's age: no WAL archived since it" : "the age of the newest archived WAL");
                 r.problems().forEach(p -> cli.out().println("  problem: " + p));
                 cli.out().flush();
             }
             return r.ok();
         }
+    }
+
+    /**
+     * The data-loss window a verified backup gives: with WAL archived after it, the age of the newest archived
+     * segment (what a restore to the end of the archive would lose); otherwise the backup's own age.
+     */
+    static long rpoSeconds(LocalRepository repo, BackupVerifier.Result r) {
+        java.time.Instant backupStop = java.time.Instant.now().minus(r.backupAge());
+        return new WalArchive(repo).list().stream().filter(WalArchive.Entry::isSegment)
+                .map(WalArchive.Entry::archivedAt).filter(t -> t.isAfter(backupStop)).max(java.time.Instant::compareTo)
+                .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toSeconds())
+                .orElse(r.backupAge().toSeconds());
     }
 
     /** The newest complete physical (full or incremental) backup. */

@@ -26,8 +26,10 @@ import java.util.Properties;
 /**
  * Proves a backup by restoring it: chunks checked, the backup restored into a scratch directory, the restored
  * files checked against pg_basebackup's own manifest (pg_verifybackup), the server started (the measured
- * restore-and-start time is the RTO you really have), and amcheck run on every B-tree index of every database.
- * The scratch copy listens on 127.0.0.1 only and is deleted afterwards.
+ * restore-and-start time is the RTO you really have), amcheck run on every B-tree index of every database, and
+ * the row counts of each database's largest tables compared with the statistics the backup itself carries.
+ * An incremental backup is checked with its whole chain. The scratch copy listens on 127.0.0.1 only and is
+ * deleted afterwards.
  */
 public final class BackupVerifier {
 
@@ -37,10 +39,21 @@ public final class BackupVerifier {
      * @param rtoMillis      restore plus start-up time, measured
      * @param backupAge      how old the backup is: without a WAL archive, the data-loss window (RPO)
      * @param indexesChecked B-tree indexes amcheck checked
+     * @param tablesCompared tables whose row count was compared with their statistics
      */
     public record Result(String backupId, boolean ok, List<String> problems, long rtoMillis, Duration backupAge,
-                         int databases, int indexesChecked, Instant verifiedAt) {
+                         int databases, int indexesChecked, int tablesCompared, Instant verifiedAt) {
     }
+
+    /** Tables per database whose rows are counted: the largest by pages, where a lost row range would show. */
+    static final int TABLES_PER_DATABASE = 5;
+    /**
+     * A count is a problem only when it is off from {@code reltuples} by more than both of these. Autovacuum
+     * re-analyzes a table once about 10% of it (plus 50 rows) changed, so a table kept analyzed is normally
+     * within 10% of its statistics; below 1000 rows ANALYZE's estimate and ordinary churn make the ratio noisy.
+     */
+    static final double ROW_TOLERANCE = 0.10;
+    static final long ROW_TOLERANCE_MIN = 1000;
 
     private BackupVerifier() {
     }
@@ -50,25 +63,44 @@ public final class BackupVerifier {
         List<String> problems = new ArrayList<>(BackupReader.verify(repository, id));
         Map<String, String> meta = BackupReader.metadataOf(repository, id);
         Instant stop = meta.containsKey("stopTime") ? Instant.parse(meta.get("stopTime")) : Instant.now();
+        if (problems.isEmpty() && BackupChain.INCR.equals(meta.get("type"))) {
+            try {
+                for (String older : BackupChain.of(repository, id)) {
+                    if (!older.equals(id)) {
+                        BackupReader.verify(repository, older).forEach(p -> problems.add("backup " + older
+                                + " (in the chain of " + id + "): " + p));
+                    }
+                }
+            } catch (BackupException e) {
+                problems.add(e.getMessage());
+            }
+        }
         if (!problems.isEmpty()) {
-            return new Result(id, false, problems, 0, Duration.between(stop, Instant.now()), 0, 0, Instant.now());
+            return new Result(id, false, problems, 0, Duration.between(stop, Instant.now()), 0, 0, 0, Instant.now());
+        }
+        if ("dump".equals(meta.get("type"))) {
+            throw new BackupException("backup " + id + " is a dump; verify restores physical backups only",
+                    "check its chunks with keel backup verify --chunks-only --backup " + id
+                            + ", or prove it with keel load --database SCRATCH", KeelException.USAGE, null);
         }
         Path dataDir = scratch.resolve("data");
         long t0 = System.nanoTime();
         int databases = 0;
         int indexes = 0;
+        int tables = 0;
         long rto = 0;
         try {
             Directories.deleteTree(scratch);
             Files.createDirectories(scratch);
             BaseBackups.restore(repository, id, key, dataDir, false, progress);
-            BinaryLocator.clientProgram("pg_verifybackup", binaries).ifPresent(tool -> {
+            BinaryLocator.clientProgram("pg_verifybackup", binaries).ifPresentOrElse(tool -> {
                 ProcessRunner.Result r = ProcessRunner.run(List.of(tool.toString(), "-n", dataDir.toString()), Map.of(),
                         null, Duration.ofMinutes(30));
                 if (!r.ok()) {
                     problems.add("pg_verifybackup: " + r.lastLine());
                 }
-            });
+            }, () -> problems.add("pg_verifybackup is not installed (Debian: postgresql-client-15), so the restored "
+                    + "files were not checked against the backup's manifest"));
             // The scratch copy is ours alone: trust on the loopback address, so any role of the source can check it.
             Files.writeString(dataDir.resolve("pg_hba.conf"), "host all all 127.0.0.1/32 trust\n", StandardCharsets.UTF_8);
             int port = RestoredServer.start(binaries, dataDir, 0);
@@ -78,6 +110,7 @@ public final class BackupVerifier {
                 for (String db : databases(port, user)) {
                     databases++;
                     indexes += amcheck(port, user, db, problems);
+                    tables += compareRowCounts(port, user, db, problems);
                 }
             } finally {
                 RestoredServer.stop(binaries, dataDir);
@@ -90,7 +123,7 @@ public final class BackupVerifier {
             Directories.deleteTreeQuietly(scratch); // a leftover is removed by the next run
         }
         return new Result(id, problems.isEmpty(), problems, rto, Duration.between(stop, Instant.now()), databases,
-                indexes, Instant.now());
+                indexes, tables, Instant.now());
     }
 
     private static Connection connect(int port, String user, String db) throws SQLException {
@@ -152,5 +185,53 @@ public final class BackupVerifier {
             }
         }
         return checked;
+    }
+
+    /**
+     * Counts the rows of the database's largest analyzed tables and compares each count with {@code reltuples},
+     * which the restored copy carries from the source's last ANALYZE or VACUUM before the backup. Tables never
+     * analyzed ({@code reltuples < 0}) have nothing to compare with. Checked on PostgreSQL 15 (reltuples is -1
+     * for a never-analyzed table since PostgreSQL 14).
+     */
+    private static int compareRowCounts(int port, String user, String db, List<String> problems) throws SQLException {
+        record Table(String name, long estimate) {
+        }
+        List<Table> largest = new ArrayList<>();
+        try (Connection c = connect(port, user, db)) {
+            try (var ps = c.prepareStatement("""
+                    select c.oid::regclass::text, c.reltuples::bigint from pg_class c
+                    join pg_namespace n on n.oid = c.relnamespace
+                    where c.relkind in ('r', 'm') and c.relpersistence = 'p' and c.reltuples >= 0
+                      and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_toast'
+                    order by c.relpages desc, c.oid limit ?""")) {
+                ps.setInt(1, TABLES_PER_DATABASE);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        largest.add(new Table(rs.getString(1), rs.getLong(2)));
+                    }
+                }
+            }
+            int compared = 0;
+            for (Table t : largest) {
+                long rows;
+                try (Statement st = c.createStatement();
+                     ResultSet rs = st.executeQuery("select count(*) from " + t.name())) { // regclass text is quoted
+                    rs.next();
+                    rows = rs.getLong(1);
+                } catch (SQLException e) {
+                    problems.add(db + ": counting the rows of " + t.name() + " failed: "
+                            + e.getMessage().lines().findFirst().orElse(""));
+                    continue;
+                }
+                compared++;
+                long off = Math.abs(rows - t.estimate());
+                if (off > ROW_TOLERANCE_MIN && off > ROW_TOLERANCE * t.estimate()) {
+                    problems.add(db + ": table " + t.name() + " has " + rows + " rows, but its statistics in the backup "
+                            + "say about " + t.estimate() + " (more than 10% and " + ROW_TOLERANCE_MIN + " rows apart): rows "
+                            + "may be missing, or the table changed a lot since its last ANALYZE");
+                }
+            }
+            return compared;
+        }
     }
 }

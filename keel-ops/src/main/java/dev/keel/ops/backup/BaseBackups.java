@@ -19,6 +19,10 @@ import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,16 +31,47 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
- * Full physical backups: pg_basebackup's tar stream (with the WAL it needs, {@code -X fetch}) piped straight
- * into the encrypted repository, so nothing unencrypted touches the disk; and restores of such a backup into
- * a data directory. The backup is complete only once every chunk is durable and its manifest written.
+ * Physical backups: pg_basebackup's tar stream (with the WAL it needs, {@code -X fetch}) read straight from the
+ * pipe into the encrypted repository, so nothing unencrypted touches the disk; and restores of such a backup into
+ * a data directory. A backup is complete only once every chunk is durable and its manifest written.
+ *
+ * <p>Implementation notes. Every physical backup also stores its {@link FileList} (stream
+ * {@value FileList#STREAM}): each file cut into 1 MiB blocks with their SHA-256, computed while the tar streams
+ * past. A full backup keeps pg_basebackup's tar byte for byte (stream {@code base.tar}) and holds all its blocks.
+ * An incremental runs the same pg_basebackup, since PostgreSQL 15 has no incremental base backup, but keeps only
+ * the blocks whose path, position and SHA-256 differ from its parent's list (stream {@value #BLOCKS_STREAM}, the
+ * blocks concatenated in list order); its list names the older backup that holds every other block.
+ * {@code backup_label}, {@code backup_manifest}, {@code tablespace_map} and everything under {@code pg_wal/} are
+ * always stored. Why blocks and not whole files: the decision is taken as each block is read, so memory stays at
+ * one block, no file is ever buffered or spilled to disk (a table segment can be 1 GiB), and a table that grew
+ * by a few rows costs one block, not its whole segment. A restore of an incremental writes each block from the
+ * backup that holds it and checks it against the list's SHA-256, so it yields exactly the bytes pg_basebackup
+ * sent for the incremental, which its own {@code backup_manifest} then verifies.
+ *
+ * <p>Taking an incremental needs the private key: the parent's list is encrypted like everything else, and
+ * comparing against it without a secret would mean storing plain (guessable) hashes of the data in the
+ * repository. A full backup still needs only the public key.
  */
 public final class BaseBackups {
 
-    /** What a full backup recorded. */
+    /** What a backup recorded; {@code rawBytes} is what this backup stores before compression. */
     public record Result(String id, String startLsn, String stopLsn, String timeline, long rawBytes, long millis) {
     }
 
+    /**
+     * What an incremental backup recorded.
+     *
+     * @param sourceBytes  what pg_basebackup sent, i.e. what a full backup would have stored
+     * @param storedBytes  what the repository holds for it, compressed and encrypted
+     * @param changedFiles files whose content differs from the parent's (new ones included)
+     * @param skippedFiles files identical to the parent's, stored by reference only
+     */
+    public record IncrementalResult(Result backup, String parent, int changedFiles, int skippedFiles,
+                                    long sourceBytes, long storedBytes) {
+    }
+
+    static final String BLOCKS_STREAM = "base.tar.blocks";
+    private static final Set<String> ALWAYS_STORED = Set.of("backup_label", "backup_manifest", "tablespace_map");
     private static final Pattern START = Pattern.compile("(?:write-ahead log start point|starting point): ([0-9A-F]+/[0-9A-F]+) on timeline (\\d+)");
     private static final Pattern STOP = Pattern.compile("write-ahead log end point: ([0-9A-F]+/[0-9A-F]+)");
     private static final DateTimeFormatter ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
@@ -47,8 +82,173 @@ public final class BaseBackups {
     /** Takes a full backup of the server {@code spec} points at with {@code pgBasebackup}. */
     public static Result full(ConnectionSpec spec, Path pgBasebackup, Repository repository, Compression compression,
                               String serverVersion, Progress progress) {
-        String id = ID.format(Instant.now()) + "-full";
+        return full(spec, pgBasebackup, repository, compression, serverVersion, progress, null);
+    }
+
+    /**
+     * Takes a full backup; with a {@code stateDir}, its file list is also kept there (see {@link FileListCache}),
+     * so the next incremental backup needs no private key.
+     */
+    public static Result full(ConnectionSpec spec, Path pgBasebackup, Repository repository, Compression compression,
+                              String serverVersion, Progress progress, Path stateDir) {
+        String id = newId(repository, "full");
+        java.io.ByteArrayOutputStream listCopy = new java.io.ByteArrayOutputStream();
         long t0 = System.nanoTime();
+        BackupWriter writer = BackupWriter.open(repository, id, compression); // no key yet: refused before pg_basebackup
+        long[] raw = {0};
+        String log = basebackup(spec, pgBasebackup, id, in -> {
+            try (OutputStream tar = writer.stream("base.tar");
+                 FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
+                // The tar is stored exactly as sent; the index reads the same bytes on their way through.
+                CountingInputStream through = new CountingInputStream(in, tar, n -> progress.set(raw[0] = n));
+                TarIndexer.index(through, (path, index, sha, block, length) -> id, list::add);
+                through.transferTo(OutputStream.nullOutputStream());
+            }
+        });
+        Map<String, String> meta = metadata("full", log, serverVersion, t0);
+        meta.put(FileListCache.SHA_KEY, FileListCache.sha256(listCopy.toByteArray()));
+        writer.complete(meta);
+        FileListCache.store(stateDir, id, listCopy.toByteArray());
+        return result(id, meta, raw[0]);
+    }
+
+    /**
+     * Takes an incremental backup on top of the latest complete full or incremental backup; {@code key} opens
+     * that parent's file list. Without any full backup yet this is refused.
+     */
+    public static IncrementalResult incremental(ConnectionSpec spec, Path pgBasebackup, Repository repository,
+                                                Compression compression, String serverVersion, PrivateKey key,
+                                                Progress progress) {
+        Objects.requireNonNull(repository, "null repository");
+        String parent = BackupChain.latestPhysical(repository).orElseThrow(() -> BackupException.usage(
+                "there is no complete full backup to take an incremental backup on", "run keel backup full first"));
+        return incremental(spec, pgBasebackup, repository, compression, serverVersion, key, parent, progress);
+    }
+
+    /** Takes an incremental backup on top of backup {@code parentId}, a complete full or incremental backup. */
+    public static IncrementalResult incremental(ConnectionSpec spec, Path pgBasebackup, Repository repository,
+                                                Compression compression, String serverVersion, PrivateKey key,
+                                                String parentId, Progress progress) {
+        Objects.requireNonNull(key, "null key");
+        return incremental(spec, pgBasebackup, repository, compression, serverVersion, key, parentId, progress, null);
+    }
+
+    /**
+     * Takes an incremental backup on top of {@code parentId} (null: the latest physical backup). The parent's
+     * file list comes from {@code stateDir} when this machine took the parent (checked against the SHA-256 the
+     * parent's manifest records), else from the repository, which needs {@code key}.
+     */
+    public static IncrementalResult incremental(ConnectionSpec spec, Path pgBasebackup, Repository repository,
+                                                Compression compression, String serverVersion, PrivateKey key,
+                                                String parentId, Progress progress, Path stateDir) {
+        Objects.requireNonNull(repository, "null repository");
+        if (parentId == null) {
+            parentId = BackupChain.latestPhysical(repository).orElseThrow(() -> BackupException.usage(
+                    "there is no complete full backup to take an incremental backup on", "run keel backup full first"));
+        }
+        Names.check("backup id", parentId);
+        BackupChain.of(repository, parentId); // a broken parent chain would make the new backup unrestorable
+        Map<String, FileList.Entry> before = FileListCache.load(stateDir, repository, parentId).orElse(null);
+        if (before == null) {
+            if (key == null) {
+                throw BackupException.usage("the file list of backup " + parentId + " is not kept on this machine ("
+                                + (stateDir == null ? "no state directory" : stateDir) + "), and reading it from the repository needs the private key",
+                        "pass --key-file FILE or set KEEL_BACKUP_KEY, or take a full backup first");
+            }
+            BackupReader parent = BackupReader.open(repository, parentId, key);
+            if (!parent.streams().contains(FileList.STREAM)) {
+                throw BackupException.usage("backup " + parentId + " has no file list (an older Keel took it), so an "
+                        + "incremental backup cannot build on it", "run keel backup full first");
+            }
+            before = FileList.read(parent.stream(FileList.STREAM), parentId);
+        }
+        return incrementalOn(spec, pgBasebackup, repository, compression, serverVersion, parentId, before, progress, stateDir);
+    }
+
+    private static IncrementalResult incrementalOn(ConnectionSpec spec, Path pgBasebackup, Repository repository,
+                                                   Compression compression, String serverVersion, String parentId,
+                                                   Map<String, FileList.Entry> before, Progress progress, Path stateDir) {
+        java.io.ByteArrayOutputStream listCopy = new java.io.ByteArrayOutputStream();
+        String id = newId(repository, "incr");
+        long t0 = System.nanoTime();
+        BackupWriter writer = BackupWriter.open(repository, id, compression);
+        long[] counts = new long[4]; // source bytes, changed files, skipped files, stored block bytes
+        String log = basebackup(spec, pgBasebackup, id, in -> {
+            try (OutputStream blocks = writer.stream(BLOCKS_STREAM);
+                 FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
+                CountingInputStream counted = new CountingInputStream(in, null, n -> progress.set(counts[0] = n));
+                TarIndexer.index(counted, (path, index, sha, block, length) -> {
+                    FileList.Entry old = before.get(path);
+                    if (!alwaysStored(path) && old != null && old.type() == FileList.Type.FILE
+                            && index < old.blocks().size() && old.blockLength(index) == length
+                            && old.blocks().get(index).sha256().equals(sha)) {
+                        return old.blocks().get(index).holder();
+                    }
+                    blocks.write(block, 0, length);
+                    counts[3] += length;
+                    return id;
+                }, entry -> {
+                    list.add(entry);
+                    if (entry.type() == FileList.Type.FILE) {
+                        FileList.Entry old = before.get(entry.path());
+                        boolean same = old != null && old.type() == FileList.Type.FILE && !alwaysStored(entry.path())
+                                && entry.sha256().equals(old.sha256());
+                        counts[same ? 2 : 1]++;
+                    }
+                });
+                counted.transferTo(OutputStream.nullOutputStream());
+            }
+        });
+        Map<String, String> meta = metadata("incr", log, serverVersion, t0);
+        meta.put("parent", parentId);
+        meta.put("changedFiles", String.valueOf(counts[1]));
+        meta.put("skippedFiles", String.valueOf(counts[2]));
+        meta.put("changedBytes", String.valueOf(counts[3]));
+        meta.put("sourceBytes", String.valueOf(counts[0]));
+        meta.put(FileListCache.SHA_KEY, FileListCache.sha256(listCopy.toByteArray()));
+        writer.complete(meta);
+        FileListCache.store(stateDir, id, listCopy.toByteArray());
+        Map<String, String> stored = BackupReader.metadataOf(repository, id);
+        return new IncrementalResult(result(id, meta, Long.parseLong(stored.get("rawBytes"))), parentId,
+                (int) counts[1], (int) counts[2], counts[0], Long.parseLong(stored.get("storedBytes")));
+    }
+
+    /**
+     * The backups needed to restore {@code id}, its full backup first and {@code id} last: just {@code id} for a
+     * full backup. A broken chain (a parent missing or incomplete) is refused naming the missing backup.
+     */
+    public static List<String> chain(Repository repository, String id) {
+        Objects.requireNonNull(repository, "null repository");
+        Names.check("backup id", id);
+        return BackupChain.of(repository, id);
+    }
+
+    /** A time-stamped id; one second after another backup (an incremental can take less) waits for the next. */
+    private static String newId(Repository repository, String type) {
+        for (int attempt = 0; ; attempt++) {
+            String id = ID.format(Instant.now()) + "-" + type;
+            if (attempt == 3 || !repository.exists(Names.complete(id))) {
+                return id; // after three tries BackupWriter reports the clash
+            }
+            try {
+                Thread.sleep(1000 - Instant.now().toEpochMilli() % 1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw BackupException.runtime("interrupted before backup " + id, null, e);
+            }
+        }
+    }
+
+    private static boolean alwaysStored(String path) {
+        return ALWAYS_STORED.contains(path) || path.startsWith("pg_wal/");
+    }
+
+    private interface TarBody {
+        void read(InputStream stdout) throws IOException;
+    }
+
+    /** Runs pg_basebackup to stdout, hands its tar to {@code body}, and returns its log once it exited cleanly. */
+    private static String basebackup(ConnectionSpec spec, Path pgBasebackup, String id, TarBody body) {
         List<String> cmd = List.of(pgBasebackup.toString(), "-h", spec.host(), "-p", String.valueOf(spec.port()),
                 "-U", spec.user(), "-D", "-", "-Ft", "-X", "fetch", "-c", "fast", "-v", "-w", "-l", "keel " + id);
         ProcessBuilder pb = new ProcessBuilder(cmd);
@@ -69,23 +269,17 @@ public final class BaseBackups {
                 return "";
             }
         });
-        long raw = 0;
-        BackupWriter writer = BackupWriter.open(repository, id, compression);
-        try (InputStream in = process.getInputStream(); OutputStream out = writer.stream("base.tar")) {
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                out.write(buf, 0, n);
-                raw += n;
-                progress.set(raw);
-            }
-        } catch (IOException e) {
-            process.destroyForcibly();
-            throw new BackupException("backup " + id + " failed while streaming: " + e.getMessage(), null,
-                    KeelException.RUNTIME, e);
+        Exception streaming = null;
+        try (InputStream in = process.getInputStream()) {
+            body.read(in);
+        } catch (IOException | RuntimeException e) {
+            streaming = e;
         }
         int exit;
         try {
+            if (streaming != null && !process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
             exit = process.waitFor();
         } catch (InterruptedException e) {
             process.destroyForcibly();
@@ -93,8 +287,19 @@ public final class BaseBackups {
             throw new BackupException("interrupted during backup " + id, null, KeelException.RUNTIME, e);
         }
         String log = stderr.join();
+        String last = log.strip().lines().reduce((a, b) -> b).orElse("exit code " + exit);
+        if (streaming != null) {
+            // Either side may have broken first (a truncated tar, or a repository write that failed and closed
+            // the pipe), so both are reported.
+            String tail = exit != 0 ? " (pg_basebackup: " + Secrets.mask(last) + ")" : "";
+            if (streaming instanceof BackupException be && tail.isEmpty()) {
+                throw be;
+            }
+            throw new BackupException("backup " + id + " failed while streaming: " + streaming.getMessage() + tail,
+                    streaming instanceof KeelException ke ? ke.remedy().orElse(null) : null, KeelException.RUNTIME,
+                    streaming);
+        }
         if (exit != 0) {
-            String last = log.strip().lines().reduce((a, b) -> b).orElse("exit code " + exit);
             String remedy = last.contains("no pg_hba.conf entry for replication") || last.contains("must be superuser or replication")
                     ? "the user needs the REPLICATION attribute (ALTER ROLE " + spec.user()
                     + " REPLICATION) and a pg_hba.conf line: host replication " + spec.user() + " <client address>/32 scram-sha-256"
@@ -102,6 +307,10 @@ public final class BaseBackups {
             throw new BackupException("pg_basebackup of " + spec.address() + " failed: " + Secrets.mask(last), remedy,
                     KeelException.RUNTIME, null);
         }
+        return log;
+    }
+
+    private static Map<String, String> metadata(String type, String log, String serverVersion, long t0) {
         Matcher start = START.matcher(log);
         Matcher stop = STOP.matcher(log);
         String startLsn = start.find() ? start.group(1) : "";
@@ -109,7 +318,7 @@ public final class BaseBackups {
         String stopLsn = stop.find() ? stop.group(1) : "";
         long millis = (System.nanoTime() - t0) / 1_000_000;
         Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("type", "full");
+        meta.put("type", type);
         meta.put("startLsn", startLsn);
         meta.put("stopLsn", stopLsn);
         meta.put("timeline", timeline);
@@ -117,13 +326,18 @@ public final class BaseBackups {
         meta.put("startTime", Instant.now().minusMillis(millis).toString());
         meta.put("stopTime", Instant.now().toString());
         meta.put("durationMillis", String.valueOf(millis));
-        writer.complete(meta);
-        return new Result(id, startLsn, stopLsn, timeline, raw, millis);
+        return meta;
+    }
+
+    private static Result result(String id, Map<String, String> meta, long rawBytes) {
+        return new Result(id, meta.get("startLsn"), meta.get("stopLsn"), meta.get("timeline"), rawBytes,
+                Long.parseLong(meta.get("durationMillis")));
     }
 
     /**
-     * Restores a backup into {@code dataDir}, which must be empty or absent (or {@code force}). The key is
-     * checked before anything is written; a failure part-way removes what was extracted.
+     * Restores a backup into {@code dataDir}, which must be empty or absent (or {@code force}). An incremental
+     * is restored from its whole chain. The key is checked on every backup of the chain before anything is
+     * written; a failure part-way removes what was written.
      */
     public static void restore(Repository repository, String id, PrivateKey key, Path dataDir, boolean force,
                                Progress progress) {
@@ -131,36 +345,36 @@ public final class BaseBackups {
             throw new BackupException(dataDir + " is not empty", "restore into an empty directory, or add --force",
                     KeelException.USAGE, null);
         }
+        if ("dump".equals(BackupReader.metadataOf(repository, id).get("type"))) {
+            throw new BackupException("backup " + id + " is a dump (a logical backup), not a physical one",
+                    "load it with keel load --backup " + id, KeelException.USAGE, null);
+        }
         BackupReader reader = BackupReader.open(repository, id, key); // wrong key fails here, before any write
+        List<String> chain = BackupChain.INCR.equals(reader.metadata().get("type"))
+                ? BackupChain.of(repository, id) : List.of(id);
+        Map<String, BackupReader> readers = new LinkedHashMap<>();
+        readers.put(id, reader);
+        for (String b : chain) {
+            if (!readers.containsKey(b)) {
+                try {
+                    readers.put(b, BackupReader.open(repository, b, key));
+                } catch (BackupException e) {
+                    throw new BackupException("backup " + id + " is incremental and needs backup " + b + ": "
+                            + e.getMessage(), "seal the whole chain to one key (keel backup rekey --old-key-file FILE)",
+                            e.exitCode(), e);
+                }
+            }
+        }
         try {
             if (force && Files.exists(dataDir)) {
                 Directories.deleteTree(dataDir);
             }
             Files.createDirectories(dataDir);
             Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
-            long done = 0;
-            try (InputStream in = reader.stream("base.tar"); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
-                TarArchiveEntry e;
-                while ((e = tar.getNextEntry()) != null) {
-                    Path out = dataDir.resolve(e.getName()).normalize();
-                    if (!out.startsWith(dataDir)) {
-                        throw new BackupException("backup " + id + " holds a path outside the data directory: " + e.getName(),
-                                null, KeelException.RUNTIME, null);
-                    }
-                    if (e.isDirectory()) {
-                        Files.createDirectories(out);
-                        Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwx------"));
-                    } else if (e.isSymbolicLink()) {
-                        Files.createDirectories(out.getParent());
-                        Files.createSymbolicLink(out, Path.of(e.getLinkName()));
-                    } else {
-                        Files.createDirectories(out.getParent());
-                        Files.copy(tar, out);
-                        Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rw-------"));
-                        done += e.getSize();
-                        progress.set(done);
-                    }
-                }
+            if (chain.size() > 1) {
+                ChainRestore.restore(chain, readers, dataDir, progress);
+            } else {
+                extract(reader, id, dataDir, progress);
             }
         } catch (IOException | RuntimeException e) {
             try {
@@ -173,6 +387,89 @@ public final class BaseBackups {
             }
             throw new BackupException("restore of " + id + " into " + dataDir + " failed: " + e.getMessage()
                     + " (nothing was left behind)", null, KeelException.RUNTIME, e);
+        }
+    }
+
+    /** A full backup: its tar, extracted as it is read. */
+    private static void extract(BackupReader reader, String id, Path dataDir, Progress progress) throws IOException {
+        long done = 0;
+        try (InputStream in = reader.stream("base.tar"); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+            TarArchiveEntry e;
+            while ((e = tar.getNextEntry()) != null) {
+                Path out = dataDir.resolve(e.getName()).normalize();
+                if (!out.startsWith(dataDir)) {
+                    throw new BackupException("backup " + id + " holds a path outside the data directory: " + e.getName(),
+                            null, KeelException.RUNTIME, null);
+                }
+                if (e.isDirectory()) {
+                    Files.createDirectories(out);
+                    Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwx------"));
+                } else if (e.isSymbolicLink()) {
+                    Files.createDirectories(out.getParent());
+                    Files.createSymbolicLink(out, Path.of(e.getLinkName()));
+                } else {
+                    Files.createDirectories(out.getParent());
+                    Files.copy(tar, out);
+                    Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rw-------"));
+                    done += e.getSize();
+                    progress.set(done);
+                }
+            }
+        }
+    }
+
+    /**
+     * Passes a stream through, counting the bytes read and, if {@code copy} is given, writing each one there too.
+     * Skips read rather than seek, so a copy never misses a byte the tar reader skipped.
+     */
+    private static final class CountingInputStream extends InputStream {
+        private final InputStream in;
+        private final OutputStream copy;
+        private final LongConsumer onCount;
+        private long count;
+
+        CountingInputStream(InputStream in, OutputStream copy, LongConsumer onCount) {
+            this.in = in;
+            this.copy = copy;
+            this.onCount = onCount;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                if (copy != null) {
+                    copy.write(b, off, n);
+                }
+                count += n;
+                onCount.accept(count);
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            byte[] buf = new byte[8192];
+            long skipped = 0;
+            while (skipped < n) {
+                int r = read(buf, 0, (int) Math.min(buf.length, n - skipped));
+                if (r < 0) {
+                    break;
+                }
+                skipped += r;
+            }
+            return skipped;
+        }
+
+        @Override
+        public int available() throws IOException {
+            return in.available();
         }
     }
 

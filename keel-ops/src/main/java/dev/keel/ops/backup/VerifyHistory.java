@@ -36,10 +36,12 @@ public final class VerifyHistory {
      * One verification, as a line of the file.
      *
      * @param rtoMillis  restore plus start-up time, measured
-     * @param rpoSeconds the backup's age when it was verified
+     * @param rpoSeconds the data-loss window when it was verified: the age of the newest archived WAL, or without
+     *                   a WAL archive the backup's age
+     * @param tablesCompared tables whose row counts were compared with the backup's statistics
      */
     public record Run(String backup, boolean ok, List<String> problems, long rtoMillis, long rpoSeconds,
-                      int databases, int indexesChecked, Instant verifiedAt) {
+                      int databases, int indexesChecked, int tablesCompared, Instant verifiedAt) {
 
         public Run {
             Objects.requireNonNull(backup, "null backup");
@@ -47,10 +49,15 @@ public final class VerifyHistory {
             Objects.requireNonNull(verifiedAt, "null verifiedAt");
         }
 
-        /** The run of a verifier result. */
+        /** The run of a verifier result, with the backup's age as the RPO. */
         public static Run of(BackupVerifier.Result r) {
-            return new Run(r.backupId(), r.ok(), r.problems(), r.rtoMillis(), r.backupAge().toSeconds(), r.databases(),
-                    r.indexesChecked(), r.verifiedAt());
+            return of(r, r.backupAge().toSeconds());
+        }
+
+        /** The run of a verifier result with the RPO measured elsewhere (the WAL archive's age). */
+        public static Run of(BackupVerifier.Result r, long rpoSeconds) {
+            return new Run(r.backupId(), r.ok(), r.problems(), r.rtoMillis(), rpoSeconds, r.databases(),
+                    r.indexesChecked(), r.tablesCompared(), r.verifiedAt());
         }
 
         /** The line's fields, in the file's order. */
@@ -63,6 +70,7 @@ public final class VerifyHistory {
             m.put("rpoSeconds", rpoSeconds);
             m.put("databases", databases);
             m.put("indexesChecked", indexesChecked);
+            m.put("tablesCompared", tablesCompared);
             m.put("verifiedAt", verifiedAt.toString());
             return m;
         }
@@ -157,7 +165,7 @@ public final class VerifyHistory {
         }
         p.forEach(x -> problems.add(x.asText()));
         return new Run(backup.asText(), ok.asBoolean(), problems, number(n, "rtoMillis"), number(n, "rpoSeconds"),
-                (int) number(n, "databases"), (int) number(n, "indexesChecked"), verifiedAt);
+                (int) number(n, "databases"), (int) number(n, "indexesChecked"), (int) number(n, "tablesCompared"), verifiedAt);
     }
 
     private static long number(JsonNode n, String field) {

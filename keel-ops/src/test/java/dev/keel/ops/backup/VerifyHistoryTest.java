@@ -17,10 +17,10 @@ class VerifyHistoryTest {
     @Test
     void append_thenRead_givesTheRunsOldestFirst() {
         Path file = dir.resolve(".keel").resolve(VerifyHistory.FILE_NAME);
-        VerifyHistory.Run first = new VerifyHistory.Run("20261124T000000Z-full", true, List.of(), 5200, 3600, 3, 41,
+        VerifyHistory.Run first = new VerifyHistory.Run("20261124T000000Z-full", true, List.of(), 5200, 3600, 3, 41, 5,
                 Instant.parse("2026-11-24T01:00:00Z"));
         VerifyHistory.Run second = new VerifyHistory.Run("20261125T000000Z-full", false, List.of("amcheck of x: corrupt"),
-                4100, 60, 3, 40, Instant.parse("2026-11-25T01:00:00Z"));
+                4100, 60, 3, 40, 2, Instant.parse("2026-11-25T01:00:00Z"));
 
         VerifyHistory.append(file, first);
         VerifyHistory.append(file, second);
@@ -29,7 +29,7 @@ class VerifyHistoryTest {
         assertThat(h.runs()).containsExactly(first, second);
         assertThat(h.problems()).isEmpty();
         assertThat(file).content().startsWith("{\"backup\":\"20261124T000000Z-full\",\"ok\":true,\"problems\":[],"
-                + "\"rtoMillis\":5200,\"rpoSeconds\":3600,\"databases\":3,\"indexesChecked\":41,"
+                + "\"rtoMillis\":5200,\"rpoSeconds\":3600,\"databases\":3,\"indexesChecked\":41,\"tablesCompared\":5,"
                 + "\"verifiedAt\":\"2026-11-24T01:00:00Z\"}\n");
     }
 

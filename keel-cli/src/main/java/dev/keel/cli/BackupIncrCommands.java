@@ -1,0 +1,120 @@
+package dev.keel.cli;
+
+import dev.keel.core.KeelException;
+import dev.keel.core.connect.ConnectionSpec;
+import dev.keel.core.progress.Progress;
+import dev.keel.core.project.Project;
+import dev.keel.core.project.Target;
+import dev.keel.embedded.BinaryLocator;
+import dev.keel.ops.backup.BackupKeys;
+import dev.keel.ops.backup.BaseBackups;
+import dev.keel.ops.backup.LocalRepository;
+import dev.keel.ops.backup.Rekeying;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code keel backup incr} and {@code keel backup rekey}: thin adapters over the backup library. */
+final class BackupIncrCommands {
+
+    private BackupIncrCommands() {
+    }
+
+    @Command(name = "incr", mixinStandardHelpOptions = true, header = "Take an incremental physical backup.",
+            description = {"Take a backup that stores only the 1 MiB blocks that changed since the",
+                "latest full or incremental backup (pg_basebackup, compared block by block",
+                "by SHA-256; the WAL, backup_label and backup_manifest are always stored).",
+                "It restores and verifies like a full backup, from its chain. Needs the",
+                "private key to read the parent's encrypted file list."})
+    static final class Incr implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--parent", paramLabel = "ID", description = "default: the latest complete full or incremental backup")
+        String parent;
+
+        @Option(names = "--key-file", paramLabel = "FILE", description = "private key (default: KEEL_BACKUP_KEY, else .keel/backup-private.key)")
+        Path keyFile;
+
+        @Override
+        public Integer call() throws SQLException {
+            Cli cli = new Cli(spec);
+            Project project = cli.project();
+            LocalRepository repo = BackupCommands.repository(project);
+            BackupKeys.currentPublicKey(repo); // no key yet: refuse before anything starts
+            PrivateKey key = BackupCommands.optionalPrivateKey(project, keyFile); // only when the parent's list is not kept here
+            Target target = cli.target();
+            WalCommands.ensureArchiving(cli, project, target, repo);
+            ConnectionSpec cs = target.spec(cli::status);
+            String version;
+            try (Connection c = target.connect(cli::status)) {
+                version = c.getMetaData().getDatabaseProductVersion();
+            }
+            Path tool = BinaryLocator.clientProgram("pg_basebackup", null).orElseThrow(() -> new KeelException(
+                    "pg_basebackup is not installed", "install it (Debian: apt-get install postgresql-client-15)",
+                    KeelException.RUNTIME, null));
+            BaseBackups.IncrementalResult r;
+            try (Progress progress = new BackupCommands.LazyProgress(cli, "backup")) {
+                r = BaseBackups.incremental(cs, tool, repo, BackupCommands.compression(project), version, key, parent,
+                        progress, BackupCommands.stateDir(project));
+            }
+            BaseBackups.Result b = r.backup();
+            if (cli.json()) {
+                cli.printJson(Cli.ordered("id", b.id(), "startLsn", b.startLsn(), "stopLsn", b.stopLsn(),
+                        "timeline", b.timeline(), "sizeBytes", b.rawBytes(), "millis", b.millis(), "parent", r.parent(),
+                        "changedFiles", r.changedFiles(), "skippedFiles", r.skippedFiles(), "storedBytes", r.storedBytes(),
+                        "sourceBytes", r.sourceBytes()));
+            } else {
+                cli.out().printf("Backup %s complete (incremental on %s): %s stored of %s, %d files changed, %d unchanged, "
+                                + "LSN %s to %s, %d ms.%n", b.id(), r.parent(), Progress.Unit.BYTES.format(b.rawBytes()),
+                        Progress.Unit.BYTES.format(r.sourceBytes()), r.changedFiles(), r.skippedFiles(), b.startLsn(),
+                        b.stopLsn(), b.millis());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "rekey", mixinStandardHelpOptions = true, header = "Re-seal backups to the current key.",
+            description = {"Re-seal backups' data keys to the repository's current public key (the",
+                "newest keygen), so an old private key can be retired. Default: every",
+                "complete backup not already sealed to it. Chunks are not rewritten.",
+                "A wrong --old-key-file changes nothing; a rerun skips what is done."})
+    static final class Rekey implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--old-key-file", paramLabel = "FILE", required = true,
+                description = "the private key the backups are sealed to now")
+        Path oldKeyFile;
+
+        @Option(names = "--backup", paramLabel = "ID", description = "only this backup (repeatable)")
+        List<String> ids = new ArrayList<>();
+
+        @Override
+        public Integer call() {
+            Cli cli = new Cli(spec);
+            Project project = cli.project();
+            LocalRepository repo = BackupCommands.repository(project);
+            PrivateKey oldKey = BackupKeys.loadPrivateKey(oldKeyFile);
+            Rekeying.Result r = Rekeying.rekey(repo, ids, oldKey);
+            if (cli.json()) {
+                cli.printJson(Cli.ordered("keyId", r.keyId(), "rekeyed", r.rekeyed(), "skipped", r.skipped()));
+            } else {
+                r.rekeyed().forEach(id -> cli.out().println("Backup " + id + ": re-sealed to key " + r.keyId() + "."));
+                r.skipped().forEach(id -> cli.out().println("Backup " + id + ": already sealed to key " + r.keyId() + "."));
+                if (r.rekeyed().isEmpty() && r.skipped().isEmpty()) {
+                    cli.out().println("No complete backups in " + repo.root() + ".");
+                }
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package dev.keel.ops.backup;
+
+import dev.keel.core.progress.Progress;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+/**
+ * Rebuilds the data directory of a backup from its chain. The target's {@link FileList} says what every file
+ * is and which backup holds each of its blocks; the directories, symlinks and empty files are made first, then
+ * each backup of the chain is read once, in order, and only the blocks the target takes from it are written at
+ * their offsets. Every block written is checked against the target's SHA-256, and every expected block must
+ * have been found, so the result is byte for byte what pg_basebackup sent when the target was taken.
+ */
+final class ChainRestore {
+
+    private final Map<String, FileList.Entry> target;
+    private final Path dataDir;
+    private final Progress progress;
+    private final MessageDigest digest = TarIndexer.sha256();
+    private final HexFormat hex = HexFormat.of();
+    private final Set<String> done = new HashSet<>(); // path NUL index of every block written
+    private long written;
+    private long blocksWritten;
+    private String openPath;
+    private FileChannel open;
+
+    private ChainRestore(Map<String, FileList.Entry> target, Path dataDir, Progress progress) {
+        this.target = target;
+        this.dataDir = dataDir;
+        this.progress = progress;
+    }
+
+    /** {@code chain} is full backup first, the target last; {@code readers} has an open reader for each. */
+    static void restore(List<String> chain, Map<String, BackupReader> readers, Path dataDir, Progress progress)
+            throws IOException {
+        String id = chain.get(chain.size() - 1);
+        Map<String, FileList.Entry> target = FileList.read(readers.get(id).stream(FileList.STREAM), id);
+        ChainRestore r = new ChainRestore(target, dataDir, progress);
+        r.layout();
+        try {
+            for (String layer : chain) {
+                BackupReader reader = readers.get(layer);
+                if (BackupChain.FULL.equals(reader.metadata().getOrDefault("type", BackupChain.FULL))) {
+                    r.fromTar(layer, reader);
+                } else {
+                    r.fromBlocks(layer, reader);
+                }
+            }
+        } finally {
+            r.closeOpen();
+        }
+        long expected = target.values().stream().mapToLong(e -> e.blocks().size()).sum();
+        if (r.blocksWritten != expected) {
+            for (FileList.Entry e : target.values()) {
+                for (int i = 0; i < e.blocks().size(); i++) {
+                    // report the first block no backup of the chain provided
+                    if (!r.found(e, i)) {
+                        throw BackupException.runtime("backup " + e.blocks().get(i).holder() + " does not hold block " + i
+                                        + " of " + e.path() + ", which backup " + id + " expects there",
+                                "the chain of " + id + " is inconsistent; restore an older backup", null);
+                    }
+                }
+            }
+            throw BackupException.runtime("restoring backup " + id + " wrote " + r.blocksWritten + " of " + expected
+                    + " blocks", "restore an older backup", null);
+        }
+    }
+
+    private boolean found(FileList.Entry e, int index) {
+        return done.contains(e.path() + "\u0000" + index);
+    }
+
+    private void layout() throws IOException {
+        for (FileList.Entry e : target.values()) {
+            Path out = resolve(e.path());
+            switch (e.type()) {
+                case DIR -> {
+                    Files.createDirectories(out);
+                    Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwx------"));
+                }
+                case SYMLINK -> {
+                    Files.createDirectories(out.getParent());
+                    Files.createSymbolicLink(out, Path.of(e.link()));
+                }
+                case FILE -> {
+                    Files.createDirectories(out.getParent());
+                    Files.createFile(out, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                }
+            }
+        }
+    }
+
+    /** A full backup: its pg_basebackup tar, read block by block; blocks the target takes elsewhere are skipped. */
+    private void fromTar(String layer, BackupReader reader) throws IOException {
+        byte[] block = new byte[FileList.BLOCK_SIZE];
+        try (InputStream in = reader.stream("base.tar"); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+            TarArchiveEntry e;
+            while ((e = tar.getNextEntry()) != null) {
+                FileList.Entry wanted = target.get(e.getName());
+                if (!e.isFile() || wanted == null || wanted.type() != FileList.Type.FILE) {
+                    continue;
+                }
+                int count = FileList.Entry.blockCount(e.getSize());
+                for (int i = 0; i < count && i < wanted.blocks().size(); i++) {
+                    int length = (int) Math.min(FileList.BLOCK_SIZE, e.getSize() - (long) i * FileList.BLOCK_SIZE);
+                    if (tar.readNBytes(block, 0, length) != length) {
+                        throw new IOException("backup " + layer + " ends inside " + e.getName());
+                    }
+                    if (wanted.blocks().get(i).holder().equals(layer)) {
+                        write(wanted, i, block, length, layer);
+                    }
+                }
+            }
+        }
+    }
+
+    /** An incremental: its blocks stream holds, in file-list order, exactly the blocks its own list says it holds. */
+    private void fromBlocks(String layer, BackupReader reader) throws IOException {
+        Map<String, FileList.Entry> own = FileList.read(reader.stream(FileList.STREAM), layer);
+        byte[] block = new byte[FileList.BLOCK_SIZE];
+        try (InputStream in = reader.stream(BaseBackups.BLOCKS_STREAM)) {
+            for (FileList.Entry e : own.values()) {
+                FileList.Entry wanted = target.get(e.path());
+                for (int i = 0; i < e.blocks().size(); i++) {
+                    if (!e.blocks().get(i).holder().equals(layer)) {
+                        continue;
+                    }
+                    int length = e.blockLength(i);
+                    if (in.readNBytes(block, 0, length) != length) {
+                        throw new IOException("the blocks of backup " + layer + " end inside " + e.path());
+                    }
+                    if (wanted != null && wanted.type() == FileList.Type.FILE && i < wanted.blocks().size()
+                            && wanted.blocks().get(i).holder().equals(layer)) {
+                        write(wanted, i, block, length, layer);
+                    }
+                }
+            }
+            if (in.read() != -1) {
+                throw new IOException("the blocks of backup " + layer + " go on past its file list");
+            }
+        }
+    }
+
+    private void write(FileList.Entry e, int index, byte[] block, int length, String layer) throws IOException {
+        if (length != e.blockLength(index)) {
+            throw mismatch(e, index, layer);
+        }
+        digest.reset();
+        digest.update(block, 0, length);
+        if (!hex.formatHex(digest.digest()).equals(e.blocks().get(index).sha256())) {
+            throw mismatch(e, index, layer);
+        }
+        if (!e.path().equals(openPath)) {
+            closeOpen();
+            open = FileChannel.open(resolve(e.path()), StandardOpenOption.WRITE);
+            openPath = e.path();
+        }
+        ByteBuffer buf = ByteBuffer.wrap(block, 0, length);
+        long position = (long) index * FileList.BLOCK_SIZE;
+        while (buf.hasRemaining()) {
+            position += open.write(buf, position);
+        }
+        if (done.add(e.path() + "\u0000" + index)) {
+            blocksWritten++;
+        }
+        written += length;
+        progress.set(written);
+    }
+
+    private BackupException mismatch(FileList.Entry e, int index, String layer) {
+        return BackupException.runtime("block " + index + " of " + e.path() + " in backup " + layer
+                        + " does not match the SHA-256 the restored backup recorded",
+                "the chain is inconsistent; run keel backup verify on it and restore an older backup", null);
+    }
+
+    private void closeOpen() throws IOException {
+        if (open != null) {
+            open.close();
+            open = null;
+            openPath = null;
+        }
+    }
+
+    private Path resolve(String name) {
+        Path out = dataDir.resolve(name).normalize();
+        if (!out.startsWith(dataDir)) {
+            throw BackupException.runtime("a backup holds a path outside the data directory: " + name);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,148 @@
+package dev.keel.ops.backup;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Every file of a physical backup as pg_basebackup sent it, kept in the backup as the encrypted stream
+ * {@value #STREAM}: one JSON line per directory, symlink or regular file, in tar order, after a header line.
+ * A regular file is cut into blocks of {@value #BLOCK_SIZE} bytes (the last one shorter); each block has its
+ * SHA-256 and the id of the backup whose stream holds its bytes (the {@code holder}). A full backup holds every
+ * block of its own; an incremental holds only the blocks that differ from its parent's and names older backups
+ * for the rest, so restoring any backup means fetching each block from its holder.
+ */
+final class FileList {
+
+    static final String STREAM = "base.tar.files";
+    static final String FORMAT = "keel-files-1";
+    /** 1 MiB: 128 PostgreSQL pages, so a 1 GiB segment has 1024 block hashes (64 KiB of hex) in the list. */
+    static final int BLOCK_SIZE = 1 << 20;
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    enum Type { DIR, FILE, SYMLINK }
+
+    record Block(String sha256, String holder) {
+    }
+
+    /**
+     * One entry; {@code sha256} is of the whole file (files only), {@code link} the target of a symlink,
+     * {@code blocks} empty for anything but a non-empty file.
+     */
+    record Entry(String path, Type type, int mode, long size, String sha256, String link, List<Block> blocks) {
+        Entry {
+            blocks = List.copyOf(blocks);
+        }
+
+        static int blockCount(long size) {
+            return (int) ((size + BLOCK_SIZE - 1) / BLOCK_SIZE);
+        }
+
+        int blockLength(int index) {
+            return (int) Math.min(BLOCK_SIZE, size - (long) index * BLOCK_SIZE);
+        }
+    }
+
+    private FileList() {
+    }
+
+    /** Writes the header, then one line per {@link #add}; closing it closes the underlying stream. */
+    static final class Writer implements AutoCloseable {
+        private final OutputStream out;
+
+        Writer(OutputStream out, String backupId) throws IOException {
+            this.out = out;
+            ObjectNode header = MAPPER.createObjectNode();
+            header.put("format", FORMAT);
+            header.put("backupId", backupId);
+            header.put("blockSize", BLOCK_SIZE);
+            line(header);
+        }
+
+        void add(Entry e) throws IOException {
+            ObjectNode n = MAPPER.createObjectNode();
+            n.put("path", e.path());
+            n.put("type", e.type().name().toLowerCase(Locale.ROOT));
+            n.put("mode", e.mode());
+            switch (e.type()) {
+                case DIR -> { }
+                case SYMLINK -> n.put("link", e.link());
+                case FILE -> {
+                    n.put("size", e.size());
+                    n.put("sha256", e.sha256());
+                    ArrayNode blocks = n.putArray("blocks");
+                    for (Block b : e.blocks()) {
+                        blocks.addArray().add(b.sha256()).add(b.holder());
+                    }
+                }
+            }
+            line(n);
+        }
+
+        private void line(ObjectNode n) throws IOException {
+            out.write(MAPPER.writeValueAsBytes(n));
+            out.write('\n');
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.close();
+        }
+    }
+
+    /** Reads a list written by {@link Writer}, keyed by path in tar order; {@code backupId} names it in errors. */
+    static Map<String, Entry> read(InputStream in, String backupId) {
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String first = r.readLine();
+            JsonNode header = first == null ? MAPPER.createObjectNode() : MAPPER.readTree(first);
+            if (!FORMAT.equals(header.path("format").asText())) {
+                throw damaged(backupId, "it does not begin with a " + FORMAT + " header", null);
+            }
+            if (header.path("blockSize").asInt() != BLOCK_SIZE) {
+                throw damaged(backupId, "block size " + header.path("blockSize").asInt() + ", this Keel uses "
+                        + BLOCK_SIZE, null);
+            }
+            String line;
+            while ((line = r.readLine()) != null) {
+                JsonNode n = MAPPER.readTree(line);
+                String path = n.path("path").asText("");
+                if (path.isEmpty()) {
+                    throw damaged(backupId, "an entry has no path", null);
+                }
+                Type type = Type.valueOf(n.path("type").asText("").toUpperCase(Locale.ROOT));
+                List<Block> blocks = new ArrayList<>();
+                for (JsonNode b : n.path("blocks")) {
+                    blocks.add(new Block(b.path(0).asText(), Names.check("backup id", b.path(1).asText())));
+                }
+                long size = n.path("size").asLong();
+                if (type == Type.FILE && blocks.size() != Entry.blockCount(size)) {
+                    throw damaged(backupId, path + " has " + size + " bytes but " + blocks.size() + " blocks", null);
+                }
+                entries.put(path, new Entry(path, type, n.path("mode").asInt(), size,
+                        n.path("sha256").asText(null), n.path("link").asText(null), blocks));
+            }
+            return entries;
+        } catch (IOException | IllegalArgumentException e) {
+            throw damaged(backupId, e.getMessage(), e);
+        }
+    }
+
+    private static BackupException damaged(String backupId, String what, Throwable cause) {
+        return BackupException.runtime("the file list of backup " + backupId + " is damaged: " + what,
+                "run keel backup verify on it; restore from another backup", cause);
+    }
+}

@@ -1,0 +1,244 @@
+package dev.keel.ops.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.keel.core.connect.ConnectionSpec;
+import dev.keel.core.progress.Progress;
+import dev.keel.embedded.BinaryLocator;
+import dev.keel.embedded.EmbeddedPostgres;
+import dev.keel.embedded.ProcessRunner;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Incremental backups of a real server: what they store, and that they restore exactly like a full one. */
+class IncrementalBackupsIT {
+
+    @TempDir
+    Path tmp;
+    EmbeddedPostgres source;
+    LocalRepository repo;
+    PrivateKey key;
+    Path restoredDir;
+
+    @BeforeEach
+    void start() throws Exception {
+        source = EmbeddedPostgres.builder(tmp.resolve("source")).build();
+        source.start();
+        source.ensureDatabase("shop");
+        // archive is big and never touched after the full backup: an incremental must not store it again
+        sql("create table archive as select g as id, md5(g::text) as ref from generate_series(1, 400000) g",
+                "create table orders as select g as id, md5(g::text) as ref from generate_series(1, 20000) g",
+                "vacuum (freeze, analyze)"); // else autovacuum may rewrite every page between two backups
+        repo = new LocalRepository(tmp.resolve("repo"));
+        BackupKeys.keygen(repo, tmp.resolve("backup.key"));
+        key = BackupKeys.loadPrivateKey(tmp.resolve("backup.key"));
+    }
+
+    @AfterEach
+    void stop() {
+        if (restoredDir != null) {
+            RestoredServer.stop(source.binaries(), restoredDir);
+        }
+        source.destroy();
+    }
+
+    @Test
+    void incremental_storesOnlyWhatChanged_andRestoresLikeAFull() throws Exception {
+        BaseBackups.Result full = full();
+        sql("update orders set ref = 'changed' where id <= 100", "insert into orders values (20001, 'new')");
+
+        BaseBackups.IncrementalResult incr = incr();
+
+        Map<String, String> fullMeta = BackupReader.metadataOf(repo, full.id());
+        Map<String, String> incrMeta = BackupReader.metadataOf(repo, incr.backup().id());
+        long fullRaw = Long.parseLong(fullMeta.get("rawBytes"));
+        long incrRaw = Long.parseLong(incrMeta.get("rawBytes"));
+        // The incremental still stores the 16 MiB WAL segment and backup_manifest; archive's 30 MiB are not stored.
+        assertThat(incrRaw).isLessThan(fullRaw / 3);
+        assertThat(incr.storedBytes()).isLessThan(Long.parseLong(fullMeta.get("storedBytes")) / 3);
+        assertThat(incr.sourceBytes()).isGreaterThan(fullRaw * 9 / 10);
+        assertThat(incr.parent()).isEqualTo(full.id());
+        assertThat(incr.skippedFiles()).isGreaterThan(incr.changedFiles());
+        assertThat(incrMeta).containsEntry("type", "incr").containsEntry("parent", full.id())
+                .containsKeys("startLsn", "stopLsn", "timeline", "serverVersion", "startTime", "stopTime", "durationMillis");
+        assertThat(incr.backup().stopLsn()).matches("[0-9A-F]+/[0-9A-F]+");
+
+        Path data = restore(incr.backup().id());
+        ProcessRunner.Result verified = ProcessRunner.run(List.of(
+                BinaryLocator.clientProgram("pg_verifybackup", source.binaries()).orElseThrow().toString(), "-n",
+                data.toString()), Map.of(), null, Duration.ofMinutes(5));
+        assertThat(verified.ok()).as(verified.stdout() + verified.stderr()).isTrue();
+        try (Connection c = startRestored(data); Statement st = c.createStatement()) {
+            assertThat(longOf(st, "select count(*) from orders where ref = 'changed'")).isEqualTo(100);
+            assertThat(longOf(st, "select count(*) from orders")).isEqualTo(20001);
+            assertThat(longOf(st, "select count(*) from archive")).isEqualTo(400000);
+            assertThat(longOf(st, "select count(*) from archive where ref <> md5(id::text)")).isZero();
+        }
+    }
+
+    @Test
+    void chain_fullIncrIncr_restoresTheLatestState() throws Exception {
+        BaseBackups.Result full = full();
+        sql("delete from orders where id <= 1000");
+        BaseBackups.IncrementalResult first = incr();
+        sql("insert into orders select g, 'second' from generate_series(30001, 30500) g");
+        BaseBackups.IncrementalResult second = incr();
+
+        assertThat(second.parent()).isEqualTo(first.backup().id());
+        assertThat(BaseBackups.chain(repo, second.backup().id()))
+                .containsExactly(full.id(), first.backup().id(), second.backup().id());
+        Path data = restore(second.backup().id());
+        try (Connection c = startRestored(data); Statement st = c.createStatement()) {
+            assertThat(longOf(st, "select count(*) from orders")).isEqualTo(19000 + 500);
+            assertThat(longOf(st, "select count(*) from orders where id <= 1000")).isZero();
+            assertThat(longOf(st, "select count(*) from archive")).isEqualTo(400000);
+        }
+    }
+
+    @Test
+    void restore_whenTheParentIsDeleted_isRefusedNamingIt() throws Exception {
+        BaseBackups.Result full = full();
+        sql("update orders set ref = 'x' where id = 1");
+        BaseBackups.IncrementalResult incr = incr();
+        for (String path : repo.list("backups/" + full.id() + "/")) {
+            repo.delete(path);
+        }
+        Path target = tmp.resolve("restore-here");
+
+        assertThatThrownBy(() -> BaseBackups.restore(repo, incr.backup().id(), key, target, false, Progress.silent()))
+                .isInstanceOf(BackupException.class)
+                .hasMessageContaining("needs backup " + full.id())
+                .hasMessageContaining("missing")
+                .hasMessageContaining("cannot be restored");
+        assertThat(target).doesNotExist();
+    }
+
+    @Test
+    void incremental_withoutAnyFullBackup_isRefused() {
+        assertThatThrownBy(this::incr).isInstanceOf(BackupException.class)
+                .hasMessageContaining("no complete full backup")
+                .satisfies(e -> assertThat(((BackupException) e).remedy().orElse("")).contains("keel backup full"));
+        assertThat(BackupCatalog.list(repo)).isEmpty();
+    }
+
+    @Test
+    void verify_ofAnIncremental_passesAndComparesRowCounts() throws Exception {
+        full();
+        sql("update orders set ref = 'v' where id <= 10");
+        BaseBackups.IncrementalResult incr = incr();
+        Path scratch = tmp.resolve("verify");
+
+        BackupVerifier.Result v = BackupVerifier.verify(repo, incr.backup().id(), key, source.binaries(), scratch,
+                Progress.silent());
+
+        assertThat(v.problems()).isEmpty();
+        assertThat(v.ok()).isTrue();
+        assertThat(v.tablesCompared()).isGreaterThanOrEqualTo(2); // archive and orders, both analyzed
+        assertThat(scratch).doesNotExist();
+    }
+
+    @Test
+    void restore_ofAChainSealedToTwoKeys_isRefusedBeforeAnyWrite_untilRekeyed() throws Exception {
+        BaseBackups.Result full = full();
+        BackupKeys.keygen(repo, tmp.resolve("new.key"));
+        PrivateKey newKey = BackupKeys.loadPrivateKey(tmp.resolve("new.key"));
+        sql("update orders set ref = 'k' where id = 1");
+        BaseBackups.IncrementalResult incr = incr(); // reads the full's list with the old key, sealed to the new one
+        Path target = tmp.resolve("restore-here");
+
+        assertThatThrownBy(() -> BaseBackups.restore(repo, incr.backup().id(), newKey, target, false, Progress.silent()))
+                .hasMessageContaining("needs backup " + full.id()).hasMessageContaining("is sealed to key");
+        assertThat(target).doesNotExist();
+
+        Rekeying.Result r = Rekeying.rekey(repo, List.of(), key);
+        assertThat(r.rekeyed()).containsExactly(full.id());
+        assertThat(r.skipped()).containsExactly(incr.backup().id());
+        BaseBackups.restore(repo, incr.backup().id(), newKey, target, false, Progress.silent());
+        assertThat(target.resolve("backup_manifest")).exists();
+    }
+
+    @Test
+    void incrementalNeedsNoKey_whenThisMachineKeptTheParentsFileList() throws Exception {
+        Path state = tmp.resolve("state");
+        BaseBackups.Result full = BaseBackups.full(spec(), tool(), repo, Compression.ZSTD, "15", Progress.silent(), state);
+        assertThat(java.nio.file.Files.getPosixFilePermissions(state.resolve(full.id() + ".files")))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        sql("update orders set ref = 'changed' where id <= 100");
+
+        BaseBackups.IncrementalResult first = BaseBackups.incremental(spec(), tool(), repo, Compression.ZSTD, "15", null,
+                null, Progress.silent(), state);
+        assertThat(first.parent()).isEqualTo(full.id());
+        assertThat(first.skippedFiles()).isPositive();
+
+        // A cached list that does not match what the parent's manifest recorded is not trusted.
+        java.nio.file.Files.writeString(state.resolve(first.backup().id() + ".files"), "{}\n");
+        assertThatThrownBy(() -> BaseBackups.incremental(spec(), tool(), repo, Compression.ZSTD, "15", null, null,
+                Progress.silent(), state)).isInstanceOf(BackupException.class).hasMessageContaining("needs the private key");
+
+        Path data = restore(first.backup().id());
+        try (Connection c = startRestored(data); Statement st = c.createStatement()) {
+            assertThat(longOf(st, "select count(*) from orders where ref = 'changed'")).isEqualTo(100);
+            assertThat(longOf(st, "select count(*) from archive")).isEqualTo(400000);
+        }
+    }
+
+    private BaseBackups.Result full() {
+        return BaseBackups.full(spec(), tool(), repo, Compression.ZSTD, "15", Progress.silent());
+    }
+
+    private BaseBackups.IncrementalResult incr() {
+        return BaseBackups.incremental(spec(), tool(), repo, Compression.ZSTD, "15", key, Progress.silent());
+    }
+
+    private ConnectionSpec spec() {
+        return new ConnectionSpec("127.0.0.1", source.port(), "shop", EmbeddedPostgres.SUPERUSER, source.password(),
+                Map.of());
+    }
+
+    private Path tool() {
+        return BinaryLocator.clientProgram("pg_basebackup", source.binaries()).orElseThrow();
+    }
+
+    private Path restore(String id) {
+        Path data = tmp.resolve("restored").resolve("data");
+        BaseBackups.restore(repo, id, key, data, false, Progress.silent());
+        return data;
+    }
+
+    private Connection startRestored(Path data) throws Exception {
+        Files.writeString(data.resolve("pg_hba.conf"), "host all all 127.0.0.1/32 trust\n", StandardCharsets.UTF_8);
+        int port = RestoredServer.start(source.binaries(), data, 0);
+        restoredDir = data;
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/shop", EmbeddedPostgres.SUPERUSER, "");
+    }
+
+    private void sql(String... statements) throws SQLException {
+        try (Connection c = source.connect("shop"); Statement st = c.createStatement()) {
+            for (String s : statements) {
+                st.execute(s);
+            }
+        }
+    }
+
+    private static long longOf(Statement st, String query) throws SQLException {
+        try (ResultSet rs = st.executeQuery(query)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
