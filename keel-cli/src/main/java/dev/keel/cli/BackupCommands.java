@@ -43,16 +43,23 @@ final class BackupCommands {
     static final class LazyProgress implements Progress {
         private final Cli cli;
         private final String task;
+        private final long total;
         private Progress real;
 
         LazyProgress(Cli cli, String task) {
+            this(cli, task, -1);
+        }
+
+        /** With {@code total} bytes expected (an estimate is fine), so the bar shows a percentage and an ETA. */
+        LazyProgress(Cli cli, String task, long total) {
             this.cli = cli;
             this.task = task;
+            this.total = total;
         }
 
         private Progress real() {
             if (real == null) {
-                real = Progress.start(task, -1, Progress.Unit.BYTES, cli.progress());
+                real = Progress.start(task, total, Progress.Unit.BYTES, cli.progress());
             }
             return real;
         }
@@ -89,6 +96,26 @@ final class BackupCommands {
             return Compression.fromId(project.config().backup().compression());
         } catch (IllegalArgumentException e) {
             throw new ConfigException(project.where("backup.compression") + ": " + e.getMessage(), "use zstd, lz4 or none");
+        }
+    }
+
+    /** The bytes a restore of {@code id} writes: what the backup's source had (all of its chain). */
+    static long restoreBytes(LocalRepository repo, String id) {
+        Map<String, String> m = BackupReader.metadataOf(repo, id);
+        String v = m.getOrDefault("sourceBytes", m.get("rawBytes"));
+        try {
+            return v == null ? -1 : Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** The size of the target's cluster, which a base backup streams (an estimate: WAL and config come on top). */
+    static long clusterBytes(Connection c) {
+        try (var st = c.createStatement(); var rs = st.executeQuery("select sum(pg_database_size(oid))::bigint from pg_database")) {
+            return rs.next() ? rs.getLong(1) : -1;
+        } catch (SQLException e) {
+            return -1;
         }
     }
 
@@ -175,14 +202,16 @@ final class BackupCommands {
             WalCommands.ensureArchiving(cli, project, target, repo);
             ConnectionSpec cs = target.spec(cli::status);
             String version;
+            long estimate;
             try (Connection c = target.connect(cli::status)) {
                 version = c.getMetaData().getDatabaseProductVersion();
+                estimate = clusterBytes(c);
             }
             Path tool = BinaryLocator.clientProgram("pg_basebackup", null).orElseThrow(() -> new KeelException(
                     "pg_basebackup is not installed", "install it (Debian: apt-get install postgresql-client-15)",
                     KeelException.RUNTIME, null));
             BaseBackups.Result r;
-            try (Progress progress = new LazyProgress(cli, "backup")) {
+            try (Progress progress = new LazyProgress(cli, "backup", estimate)) {
                 r = BaseBackups.full(cs, tool, repo, compression(project), version, progress, stateDir(project));
             }
             if (cli.json()) {
@@ -302,7 +331,10 @@ final class BackupCommands {
                              boolean jsonLine) throws Exception {
             String backup = id != null ? id : latest(repo);
             if (chunksOnly) {
-                List<String> problems = BackupReader.verify(repo, backup);
+                List<String> problems = new ArrayList<>();
+                for (String member : BaseBackups.chain(repo, backup)) { // an incremental needs its whole chain
+                    BackupReader.verify(repo, member).forEach(p -> problems.add(member.equals(backup) ? p : member + ": " + p));
+                }
                 if (cli.json()) {
                     BackupRetentionCommands.printDoc(cli, Cli.ordered("backup", backup, "ok", problems.isEmpty(),
                             "problems", problems), jsonLine);
@@ -319,7 +351,7 @@ final class BackupCommands {
             Path scratch = project.keelDir().resolve("verify-scratch");
             BackupVerifier.Result r;
             var guard = BackupRetentionCommands.ScratchGuard.install(binaries, scratch);
-            try (Progress progress = new LazyProgress(cli, "verify")) {
+            try (Progress progress = new LazyProgress(cli, "verify", restoreBytes(repo, backup))) {
                 r = BackupVerifier.verify(repo, backup, privateKey, binaries, scratch, progress);
             } finally {
                 guard.remove();
@@ -460,7 +492,7 @@ final class BackupCommands {
             Recovery.Plan plan = target == null ? null : Recovery.plan(repo, target, id);
             String backup = plan != null ? plan.backupId() : id != null ? id : latest(repo);
             PrivateKey key = privateKey(project, keyFile);
-            try (Progress progress = new LazyProgress(cli, "restore")) {
+            try (Progress progress = new LazyProgress(cli, "restore", restoreBytes(repo, backup))) {
                 BaseBackups.restore(repo, backup, key, dataDir, force, progress);
             }
             Optional<Path> keyPath = keyFile != null ? Optional.of(keyFile)

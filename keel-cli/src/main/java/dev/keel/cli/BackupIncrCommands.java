@@ -55,14 +55,16 @@ final class BackupIncrCommands {
             WalCommands.ensureArchiving(cli, project, target, repo);
             ConnectionSpec cs = target.spec(cli::status);
             String version;
+            long estimate;
             try (Connection c = target.connect(cli::status)) {
                 version = c.getMetaData().getDatabaseProductVersion();
+                estimate = BackupCommands.clusterBytes(c);
             }
             Path tool = BinaryLocator.clientProgram("pg_basebackup", null).orElseThrow(() -> new KeelException(
                     "pg_basebackup is not installed", "install it (Debian: apt-get install postgresql-client-15)",
                     KeelException.RUNTIME, null));
             BaseBackups.IncrementalResult r;
-            try (Progress progress = new BackupCommands.LazyProgress(cli, "backup")) {
+            try (Progress progress = new BackupCommands.LazyProgress(cli, "backup", estimate)) {
                 r = BaseBackups.incremental(cs, tool, repo, BackupCommands.compression(project), version, key, parent,
                         progress, BackupCommands.stateDir(project));
             }

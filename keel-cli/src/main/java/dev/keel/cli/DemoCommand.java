@@ -126,12 +126,13 @@ final class DemoCommand implements Callable<Integer> {
             FindingsRenderer.text(cli.color(), 100).render(lint, out);
             out.println();
         }
-        step(cli, 6, "encrypted backup, proven by restoring it");
+        step(cli, 6, "encrypted backup and WAL archive, proven by restoring it");
         LocalRepository repo = BackupCommands.repository(project);
         Path keyFile = project.keelDir().resolve("backup-private.key");
         if (!Files.exists(keyFile)) {
             BackupKeys.keygen(repo, keyFile);
         }
+        WalCommands.ensureArchiving(cli, project, project.target(null, null), repo);
         BaseBackups.Result backup;
         try (Progress progress = new BackupCommands.LazyProgress(cli, "backup")) {
             backup = BaseBackups.full(new ConnectionSpec("127.0.0.1", status.port(), database, EmbeddedPostgres.SUPERUSER,
@@ -149,7 +150,9 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "      verify: %s; restored and started in %.1f s (RTO), %d B-tree indexes checked, RPO %d s%n",
                 verified.ok() ? "PASS" : "FAIL " + verified.problems(), verified.rtoMillis() / 1000.0,
-                verified.indexesChecked(), verified.backupAge().toSeconds());
+                verified.indexesChecked(), BackupCommands.rpoSeconds(repo, verified));
+        out.printf("      WAL is archived into %s as it fills (at least every minute): keel restore --time T recovers to any%n"
+                + "      moment since the backup; keel wal status shows the archiver%n", relative(repo.root()));
         out.println();
         out.println("Next: cd " + relative(dir) + " and try `keel info`, `keel drift`, `keel inspect --lint`, `keel db psql`.");
         out.println("Stop the database with `keel db stop` there; the data stays in " + relative(server.home()) + ".");

@@ -168,7 +168,7 @@ class RetentionCommandTest {
         List<String> fields = new ArrayList<>();
         runs.get(1).fieldNames().forEachRemaining(fields::add);
         assertThat(fields).containsExactly("backup", "ok", "problems", "rtoMillis", "rpoSeconds", "databases",
-                "indexesChecked", "verifiedAt");
+                "indexesChecked", "tablesCompared", "verifiedAt");
     }
 
     @Test
