@@ -24,11 +24,12 @@ echo "generating pgbench scale $scale ..." >&2
 size=$("$bin/psql" -qAt -c "select sum(pg_database_size(datname)) from pg_database" "$db")
 echo "database cluster: $((size / 1024 / 1024)) MiB" >&2
 keel backup keygen >/dev/null
+keel wal setup --apply >/dev/null   # archiving on before the measurements (the first backup would do it)
 
-measure() { # label, command... ; prints "label seconds cpu"
+measure() { # label, command... ; prints "label seconds user-cpu system-cpu"
   local label="$1"; shift
-  local t; t=$( { /usr/bin/time -f "%e %U %S" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-  echo "$label $t"
+  /usr/bin/time -o "$work/time.txt" -f "%e %U %S" "$@" >/dev/null 2>"$work/$label.err" || { cat "$work/$label.err" >&2; exit 1; }
+  echo "$label $(tail -1 "$work/time.txt")"
 }
 mb() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", b / 1048576 / s }'; }
 

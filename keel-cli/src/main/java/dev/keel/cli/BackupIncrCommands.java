@@ -32,8 +32,9 @@ final class BackupIncrCommands {
             description = {"Take a backup that stores only the 1 MiB blocks that changed since the",
                 "latest full or incremental backup (pg_basebackup, compared block by block",
                 "by SHA-256; the WAL, backup_label and backup_manifest are always stored).",
-                "It restores and verifies like a full backup, from its chain. Needs the",
-                "private key to read the parent's encrypted file list."})
+                "It restores and verifies like a full backup, from its chain. Needs no key when",
+                "this machine took the parent (its file list is kept in .keel/backup-state);",
+                "otherwise the private key reads the parent's encrypted file list."})
     static final class Incr implements Callable<Integer> {
         @Spec
         CommandSpec spec;

@@ -95,7 +95,8 @@ public final class ProcessRunner {
 
     // A thread per stream: the common pool has a single worker on two cores, and one blocked drain
     // would stall the other stream and then the child process.
-    private static CompletableFuture<String> drain(InputStream in) {
+    /** Reads a process's stream to its end on a daemon thread of its own; empty when reading fails. */
+    public static CompletableFuture<String> drain(InputStream in) {
         CompletableFuture<String> result = new CompletableFuture<>();
         Thread t = new Thread(() -> {
             try (in) {

@@ -41,6 +41,7 @@ public final class BackupReader {
             throw BackupException.usage("backup " + backupId + " is not complete",
                     "restore from a backup that BackupCatalog lists as complete");
         }
+        Warmup.crypto();
         Manifest manifest = Manifest.read(repository, backupId);
         byte[] raw = Sealing.open(manifest, privateKey);
         SecretKey key = new SecretKeySpec(raw, "AES");
@@ -143,9 +144,15 @@ public final class BackupReader {
                 + " " + what, "run verify on the backup; restore from another copy or an older backup", null);
     }
 
+    /** Chunks decrypted ahead of the reader, on a thread of the stream's own, so reading and restoring overlap. */
+    private static final int READ_AHEAD = 2;
+
     private final class ChunkInputStream extends InputStream {
         private final Manifest.StreamEntry entry;
+        private final java.util.ArrayDeque<java.util.concurrent.Future<byte[]>> ahead = new java.util.ArrayDeque<>();
+        private java.util.concurrent.ExecutorService loader;
         private int next;
+        private int requested;
         private byte[] current = new byte[0];
         private int pos;
 
@@ -169,13 +176,54 @@ public final class BackupReader {
                 if (next == entry.chunks().size()) {
                     return -1;
                 }
-                current = load(next++);
+                current = nextChunk();
                 pos = 0;
             }
             int n = Math.min(len, current.length - pos);
             System.arraycopy(current, pos, b, off, n);
             pos += n;
             return n;
+        }
+
+        private byte[] nextChunk() throws IOException {
+            int total = entry.chunks().size();
+            if (total == 1) {
+                next++;
+                return load(0);
+            }
+            if (loader == null) {
+                loader = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "keel-open-" + entry.name());
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            while (requested < total && requested <= next + READ_AHEAD) {
+                int i = requested++;
+                ahead.add(loader.submit(() -> load(i)));
+            }
+            java.util.concurrent.Future<byte[]> f = ahead.poll();
+            next++;
+            try {
+                return f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new IOException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while reading stream " + entry.name());
+            }
+        }
+
+        @Override
+        public void close() {
+            if (loader != null) {
+                ahead.forEach(f -> f.cancel(true));
+                ahead.clear();
+                loader.shutdownNow();
+            }
         }
 
         private byte[] load(int i) {

@@ -84,6 +84,7 @@ public final class BackupWriter {
         if (!repository.list(Names.dir(backupId)).isEmpty()) {
             throw BackupException.usage("backup " + backupId + " already exists", "choose another backup id");
         }
+        Warmup.crypto();
         return new BackupWriter(repository, backupId, key, compression, chunkSize);
     }
 
@@ -145,11 +146,25 @@ public final class BackupWriter {
         completed = true;
     }
 
+    /**
+     * A stream's chunks are sealed (compressed, encrypted, hashed, stored and fsynced) on a thread of the stream's
+     * own, in order, while the writer fills the next buffer: on two cores reading and sealing overlap. At most
+     * {@value #IN_FLIGHT} full buffers wait for the sealer; the writer blocks beyond that. A stream of one chunk
+     * is sealed inline, without a thread.
+     */
+    private static final int IN_FLIGHT = 2;
+
     private final class ChunkOutputStream extends OutputStream {
         private final String name;
         private final int prefix;
-        private final byte[] buffer = new byte[chunkSize];
-        private final List<Manifest.ChunkEntry> chunks = new ArrayList<>();
+        private byte[] buffer = new byte[chunkSize];
+        private final List<Manifest.ChunkEntry> chunks = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final java.util.concurrent.BlockingQueue<byte[]> spare = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(IN_FLIGHT);
+        private java.util.concurrent.ExecutorService sealer;
+        private volatile IOException failure;
+        private long nextIndex;
+        private int allocated = 1;
         private int filled;
         private volatile boolean closed;
 
@@ -172,7 +187,7 @@ public final class BackupWriter {
             while (len > 0) {
                 // A full chunk is stored only once more bytes arrive, so the last chunk is known at close.
                 if (filled == buffer.length) {
-                    store(false);
+                    submit(false);
                 }
                 int n = Math.min(len, buffer.length - filled);
                 System.arraycopy(b, off, buffer, filled, n);
@@ -184,25 +199,97 @@ public final class BackupWriter {
 
         @Override
         public void close() throws IOException {
-            if (!closed) {
-                store(true);
+            if (closed) {
+                return;
+            }
+            try {
+                submit(true);
+                if (sealer != null) {
+                    sealer.shutdown();
+                    if (!sealer.awaitTermination(1, java.util.concurrent.TimeUnit.HOURS)) {
+                        throw new IOException("sealing stream " + name + " did not finish");
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while storing stream " + name);
+            } finally {
                 closed = true;
                 Arrays.fill(buffer, (byte) 0);
+                spare.forEach(x -> Arrays.fill(x, (byte) 0));
+                spare.clear();
+            }
+            if (failure != null) {
+                throw failure;
             }
         }
 
-        private void store(boolean last) throws IOException {
-            long index = chunks.size();
+        private void submit(boolean last) throws IOException {
+            if (failure != null) {
+                throw failure;
+            }
+            long index = nextIndex++;
+            byte[] full = buffer;
+            int length = filled;
+            if (last && sealer == null) {
+                seal(index, last, full, length); // the only chunk: no thread needed
+                filled = 0;
+                return;
+            }
+            try {
+                slots.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while storing stream " + name);
+            }
+            if (sealer == null) {
+                sealer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "keel-seal-" + name);
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            sealer.execute(() -> {
+                try {
+                    if (failure == null) {
+                        seal(index, last, full, length);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    failure = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+                } finally {
+                    spare.add(full);
+                    slots.release();
+                }
+            });
+            filled = 0;
+            if (!last) {
+                byte[] next = spare.poll();
+                if (next == null && allocated <= IN_FLIGHT) {
+                    allocated++;
+                    next = new byte[chunkSize];
+                }
+                if (next == null) {
+                    try {
+                        next = spare.take();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("interrupted while storing stream " + name);
+                    }
+                }
+                buffer = next;
+            }
+        }
+
+        private void seal(long index, boolean last, byte[] raw, int length) throws IOException {
             byte[] file;
             try {
-                file = ChunkCipher.seal(dataKey, compression, backupId, name, prefix, index, last, buffer, filled);
+                file = ChunkCipher.seal(dataKey, compression, backupId, name, prefix, index, last, raw, length);
             } catch (GeneralSecurityException e) {
                 throw new IOException("could not encrypt chunk " + index + " of stream " + name, e);
             }
             repository.put(Names.chunk(backupId, name, index), file);
-            chunks.add(new Manifest.ChunkEntry(index, filled, file.length,
+            chunks.add(new Manifest.ChunkEntry(index, length, file.length,
                     HexFormat.of().formatHex(BackupKeys.sha256(file))));
-            filled = 0;
         }
     }
 }

@@ -22,23 +22,39 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * Rebuilds the data directory of a backup from its chain. The target's {@link FileList} says what every file
  * is and which backup holds each of its blocks; the directories, symlinks and empty files are made first, then
  * each backup of the chain is read once, in order, and only the blocks the target takes from it are written at
- * their offsets. Every block written is checked against the target's SHA-256, and every expected block must
- * have been found, so the result is byte for byte what pg_basebackup sent when the target was taken.
+ * their offsets. When the chain has more than one backup, every block written is checked against the target's
+ * SHA-256; every expected block must have been found, so the result is byte for byte what pg_basebackup sent
+ * when the target was taken.
  */
 final class ChainRestore {
 
     private final Map<String, FileList.Entry> target;
     private final Path dataDir;
     private final Progress progress;
+    // Blocks are checked on a thread of their own while the next ones are written (the data directory is removed
+    // if any check fails); at most CHECKS_IN_FLIGHT copies wait.
+    private static final int CHECKS_IN_FLIGHT = 4;
     private final MessageDigest digest = TarIndexer.sha256();
     private final HexFormat hex = HexFormat.of();
+    private final java.util.concurrent.Semaphore checks = new java.util.concurrent.Semaphore(CHECKS_IN_FLIGHT);
+    private final java.util.concurrent.ExecutorService checker = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "keel-check-blocks");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile BackupException checkFailure;
+    // A full backup restores from the very tar its block list was computed from, and every chunk of that tar is
+    // authenticated (AES-GCM): checking each block's SHA-256 again would only cost CPU. Blocks assembled from
+    // several backups of a chain are checked.
+    private final boolean checkBlocks;
     private final Set<String> done = new HashSet<>(); // path NUL index of every block written
     private long written;
     private long blocksWritten;
     private String openPath;
     private FileChannel open;
 
-    private ChainRestore(Map<String, FileList.Entry> target, Path dataDir, Progress progress) {
+    private ChainRestore(Map<String, FileList.Entry> target, Path dataDir, Progress progress, boolean checkBlocks) {
+        this.checkBlocks = checkBlocks;
         this.target = target;
         this.dataDir = dataDir;
         this.progress = progress;
@@ -49,7 +65,7 @@ final class ChainRestore {
             throws IOException {
         String id = chain.get(chain.size() - 1);
         Map<String, FileList.Entry> target = FileList.read(readers.get(id).stream(FileList.STREAM), id);
-        ChainRestore r = new ChainRestore(target, dataDir, progress);
+        ChainRestore r = new ChainRestore(target, dataDir, progress, chain.size() > 1);
         r.layout();
         try {
             for (String layer : chain) {
@@ -60,7 +76,18 @@ final class ChainRestore {
                     r.fromBlocks(layer, reader);
                 }
             }
+            r.checker.shutdown();
+            if (!r.checker.awaitTermination(1, java.util.concurrent.TimeUnit.HOURS)) {
+                throw new IOException("checking the restored blocks did not finish");
+            }
+            if (r.checkFailure != null) {
+                throw r.checkFailure;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while restoring " + id);
         } finally {
+            r.checker.shutdownNow();
             r.closeOpen();
         }
         long expected = target.values().stream().mapToLong(e -> e.blocks().size()).sum();
@@ -159,10 +186,11 @@ final class ChainRestore {
         if (length != e.blockLength(index)) {
             throw mismatch(e, index, layer);
         }
-        digest.reset();
-        digest.update(block, 0, length);
-        if (!hex.formatHex(digest.digest()).equals(e.blocks().get(index).sha256())) {
-            throw mismatch(e, index, layer);
+        if (checkFailure != null) {
+            throw checkFailure;
+        }
+        if (checkBlocks) {
+            check(e, index, block, length, layer);
         }
         if (!e.path().equals(openPath)) {
             closeOpen();
@@ -179,6 +207,28 @@ final class ChainRestore {
         }
         written += length;
         progress.set(written);
+    }
+
+    private void check(FileList.Entry e, int index, byte[] block, int length, String layer) throws IOException {
+        byte[] copy = java.util.Arrays.copyOf(block, length);
+        String expected = e.blocks().get(index).sha256();
+        try {
+            checks.acquire();
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while restoring " + e.path());
+        }
+        checker.execute(() -> {
+            try {
+                digest.reset();
+                digest.update(copy, 0, copy.length);
+                if (!hex.formatHex(digest.digest()).equals(expected)) {
+                    checkFailure = mismatch(e, index, layer);
+                }
+            } finally {
+                checks.release();
+            }
+        });
     }
 
     private BackupException mismatch(FileList.Entry e, int index, String layer) {

@@ -22,7 +22,8 @@ import java.util.Map;
  * A regular file is cut into blocks of {@value #BLOCK_SIZE} bytes (the last one shorter); each block has its
  * SHA-256 and the id of the backup whose stream holds its bytes (the {@code holder}). A full backup holds every
  * block of its own; an incremental holds only the blocks that differ from its parent's and names older backups
- * for the rest, so restoring any backup means fetching each block from its holder.
+ * for the rest, so restoring any backup means fetching each block from its holder. A file's own
+ * {@code sha256} is the SHA-256 of its blocks' SHA-256 digests in order, so the data is hashed once.
  */
 final class FileList {
 

@@ -339,7 +339,7 @@ public final class LogicalBackups {
                     KeelException.RUNTIME, e);
         }
         scratch.attach(process);
-        CompletableFuture<String> stderr = drain(process.getErrorStream());
+        CompletableFuture<String> stderr = dev.keel.embedded.ProcessRunner.drain(process.getErrorStream());
         if (watched == null) {
             progress.message(phase);
         }
@@ -403,20 +403,6 @@ public final class LogicalBackups {
         return lines.isEmpty() ? Optional.empty() : Optional.of(lines.get(lines.size() - 1));
     }
 
-    // A thread of its own: one blocked stream must not stall the process (see ProcessRunner).
-    private static CompletableFuture<String> drain(InputStream in) {
-        CompletableFuture<String> result = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try (in) {
-                result.complete(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                result.complete("");
-            }
-        }, "keel-tool-stderr");
-        t.setDaemon(true);
-        t.start();
-        return result;
-    }
 
     // ---- the archive, the repository and the database ----------------------------------------------------
 

@@ -55,10 +55,11 @@ final class TarIndexer {
                     if (in.readNBytes(block, 0, length) != length) {
                         throw new IOException("the tar stream ended inside " + path);
                     }
-                    whole.update(block, 0, length);
                     part.reset();
                     part.update(block, 0, length);
-                    String sha = hex.formatHex(part.digest());
+                    byte[] digest = part.digest();
+                    whole.update(digest); // a file's hash is the hash of its blocks' hashes: one pass over the data
+                    String sha = hex.formatHex(digest);
                     blocks.add(new FileList.Block(sha, policy.holder(path, i, sha, block, length)));
                 }
                 sink.accept(new FileList.Entry(path, FileList.Type.FILE, e.getMode(), size, hex.formatHex(whole.digest()),

@@ -40,7 +40,7 @@ import javax.crypto.spec.SecretKeySpec;
  * The WAL archive: every file PostgreSQL archives ({@code archive_command}) is stored as two objects,
  * {@code wal/<name>} (the file compressed and sealed as one {@link ChunkCipher} chunk under its own data key,
  * itself sealed to the repository's public key, so archiving needs no secret) and then
- * {@code wal/<name>.json} (the header: sealed key, SHA-256 of the stored and of the raw bytes, archive time,
+ * {@code wal/<name>.json} (the header: sealed key, SHA-256 of the stored bytes, size and CRC-32C of the raw ones, archive time,
  * and the commit times and restore points found in the segment). The header is written last, once the data
  * is durable, so a file is archived exactly when its header exists; only then is PostgreSQL told "done".
  *
@@ -59,7 +59,11 @@ public final class WalArchive {
             "lsn: ([0-9A-F]+/[0-9A-F]+),.*desc: (?:COMMIT|ABORT) (\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?)");
     private static final Pattern RESTORE_POINT = Pattern.compile("lsn: ([0-9A-F]+/[0-9A-F]+),.*desc: RESTORE_POINT (.*)$");
     private static final DateTimeFormatter WALDUMP_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss[.SSSSSS]");
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /** Jackson loads in about 0.15 s; a push that finds its file already archived never needs it. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     /** A named restore point found in an archived segment. */
     public record RestorePoint(String name, String lsn) {
@@ -114,7 +118,16 @@ public final class WalArchive {
      * PostgreSQL's documentation asks of an archive_command.
      */
     public PushResult push(Path file, Compression compression, PublicKey key, Path pgWaldump, int ahead) {
+        Objects.requireNonNull(key, "null key");
+        return push(file, compression, () -> key, () -> pgWaldump, ahead);
+    }
+
+    /** As {@link #push(Path, Compression, PublicKey, Path, int)}, loading the key only when a file is really stored. */
+    public PushResult push(Path file, Compression compression, java.util.function.Supplier<PublicKey> lazyKey,
+                           java.util.function.Supplier<Path> lazyWaldump, int ahead) {
         Objects.requireNonNull(file, "null file");
+        java.util.function.Supplier<PublicKey> key = memoize(lazyKey);
+        java.util.function.Supplier<Path> pgWaldump = memoizeNullable(lazyWaldump);
         boolean already = pushOne(file, compression, key, pgWaldump);
         List<String> pushed = new ArrayList<>();
         Path status = file.toAbsolutePath().getParent().resolve("archive_status");
@@ -154,8 +167,51 @@ public final class WalArchive {
         return new PushResult(file.getFileName().toString(), already, pushed);
     }
 
-    /** Archives one file; returns true when it was already archived with the same content. */
-    private boolean pushOne(Path file, Compression compression, PublicKey key, Path pgWaldump) {
+    /** Eight lower-case hex digits, without String.format (which loads the locale data). */
+    private static String hex8(long value) {
+        String h = Long.toHexString(value & 0xFFFFFFFFL);
+        return "00000000".substring(h.length()) + h;
+    }
+
+    private static <T> java.util.function.Supplier<T> memoizeNullable(java.util.function.Supplier<T> s) {
+        Object[] cell = new Object[2];
+        return () -> {
+            synchronized (cell) {
+                if (cell[1] == null) {
+                    cell[0] = s.get();
+                    cell[1] = Boolean.TRUE;
+                }
+                @SuppressWarnings("unchecked")
+                T t = (T) cell[0];
+                return t;
+            }
+        };
+    }
+
+    private static <T> java.util.function.Supplier<T> memoize(java.util.function.Supplier<T> s) {
+        Object[] cell = new Object[1];
+        return () -> {
+            synchronized (cell) {
+                if (cell[0] == null) {
+                    cell[0] = s.get();
+                }
+                @SuppressWarnings("unchecked")
+                T t = (T) cell[0];
+                return t;
+            }
+        };
+    }
+
+    private static final Pattern RAW_CRC = Pattern.compile("\"rawCrc32c\"\\s*:\\s*\"([0-9a-f]{8})\"");
+    private static final Pattern RAW_BYTES = Pattern.compile("\"rawBytes\"\\s*:\\s*(\\d+)");
+
+    /**
+     * Archives one file; returns true when it was already archived with the same content (same size and
+     * CRC-32C, which the CPU computes even in a JVM that just started: the check PostgreSQL repeats for every
+     * segment a previous push archived ahead stays cheap).
+     */
+    private boolean pushOne(Path file, Compression compression, java.util.function.Supplier<PublicKey> key,
+                            java.util.function.Supplier<Path> pgWaldump) {
         String name = Names.check("WAL file name", file.getFileName().toString());
         byte[] raw;
         try {
@@ -164,23 +220,30 @@ public final class WalArchive {
             throw BackupException.runtime("cannot read " + file + ": " + e.getMessage(),
                     "archive_command runs in the data directory as the server's OS user; check the path and rights", e);
         }
-        String rawSha = HexFormat.of().formatHex(BackupKeys.sha256(raw));
-        Optional<JsonNode> existing = header(name);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(raw, 0, raw.length);
+        String rawCrc = hex8(crc.getValue());
+        Optional<byte[]> existing = repository.get(PREFIX + name + HEADER_SUFFIX);
         if (existing.isPresent()) {
-            if (rawSha.equals(existing.get().path("rawSha256").asText())) {
+            String text = new String(existing.get(), StandardCharsets.UTF_8);
+            Matcher c = RAW_CRC.matcher(text);
+            Matcher n = RAW_BYTES.matcher(text);
+            if (c.find() && n.find() && c.group(1).equals(rawCrc) && Long.parseLong(n.group(1)) == raw.length) {
                 return true;
             }
             throw BackupException.runtime("the archive already holds a different " + name,
                     "another server may be archiving into this repository; give each cluster its own repository", null);
         }
-        Scan scan = SEGMENT.matcher(name).matches() && pgWaldump != null ? scan(pgWaldump, file) : Scan.NONE;
+        Path waldump = SEGMENT.matcher(name).matches() ? pgWaldump.get() : null;
+        Scan scan = waldump != null ? scan(waldump, file) : Scan.NONE;
         byte[] dataKey = new byte[32];
         random.nextBytes(dataKey);
         int prefix = random.nextInt();
         byte[] sealed;
         Manifest.SealedKey sealedKey;
         try {
-            sealedKey = new Manifest.SealedKey(BackupKeys.keyId(key), Sealing.seal(dataKey, key));
+            PublicKey publicKey = key.get();
+            sealedKey = new Manifest.SealedKey(BackupKeys.keyId(publicKey), Sealing.seal(dataKey, publicKey));
             sealed = ChunkCipher.seal(new SecretKeySpec(dataKey, "AES"), compression, AAD_BACKUP, name, prefix, 0, true,
                     raw, raw.length);
         } catch (GeneralSecurityException e) {
@@ -195,9 +258,9 @@ public final class WalArchive {
         h.put("keyId", sealedKey.keyId());
         h.put("sealedDataKey", Base64.getEncoder().encodeToString(sealedKey.sealed()));
         h.put("compression", compression.id());
-        h.put("noncePrefix", String.format("%08x", prefix));
+        h.put("noncePrefix", hex8(prefix & 0xFFFFFFFFL));
         h.put("rawBytes", raw.length);
-        h.put("rawSha256", rawSha);
+        h.put("rawCrc32c", rawCrc);
         h.put("storedBytes", sealed.length);
         h.put("sha256", HexFormat.of().formatHex(BackupKeys.sha256(sealed)));
         h.put("archivedAt", Instant.now().toString());
@@ -359,7 +422,7 @@ public final class WalArchive {
     private Optional<JsonNode> header(String name) {
         return repository.get(PREFIX + name + HEADER_SUFFIX).map(bytes -> {
             try {
-                JsonNode h = MAPPER.readTree(bytes);
+                JsonNode h = Json.MAPPER.readTree(bytes);
                 if (!FORMAT.equals(h.path("format").asText()) || !name.equals(h.path("name").asText())) {
                     throw new IOException("not a " + FORMAT + " header of " + name);
                 }

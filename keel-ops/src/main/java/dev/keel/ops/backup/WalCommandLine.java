@@ -63,8 +63,9 @@ public final class WalCommandLine {
                     if (positional.size() != 1) {
                         throw BackupException.usage("wal push needs one file (%p)", null);
                     }
-                    push(repo, Path.of(positional.get(0)), Compression.fromId(compression.toLowerCase(Locale.ROOT)),
-                            waldump ? waldump() : null, ahead);
+                    boolean scan = waldump;
+                    new WalArchive(repo).push(Path.of(positional.get(0)), Compression.fromId(compression.toLowerCase(Locale.ROOT)),
+                            () -> BackupKeys.currentPublicKey(repo), () -> scan ? waldump() : null, ahead);
                     return 0;
                 }
                 case "fetch" -> {
@@ -86,7 +87,7 @@ public final class WalCommandLine {
 
     /** Archives {@code file} and the segments ready after it into {@code repo}. */
     public static WalArchive.PushResult push(Repository repo, Path file, Compression compression, Path pgWaldump, int ahead) {
-        return new WalArchive(repo).push(file, compression, BackupKeys.currentPublicKey(repo), pgWaldump, ahead);
+        return new WalArchive(repo).push(file, compression, () -> BackupKeys.currentPublicKey(repo), () -> pgWaldump, ahead);
     }
 
     public static boolean fetch(Repository repo, String name, Path dest, PrivateKey key) {
@@ -133,7 +134,7 @@ public final class WalCommandLine {
                 cp.add(Path.of(e).toAbsolutePath().normalize().toString());
             }
         }
-        String args = "-XX:TieredStopAtLevel=1\n-XX:+UseSerialGC\n-XX:-UsePerfData\n-Xshare:auto\n-cp\n"
+        String args = "-XX:+UseSerialGC\n-XX:-UsePerfData\n-Xshare:auto\n-cp\n"
                 + argQuote(String.join(java.io.File.pathSeparator, cp)) + "\n" + WalCommandLine.class.getName() + "\n";
         Path root = repository.toAbsolutePath().normalize();
         Path file = root.resolve(ARGS_FILE);
