@@ -41,7 +41,7 @@ public final class BackupReader {
             throw BackupException.usage("backup " + backupId + " is not complete",
                     "restore from a backup that BackupCatalog lists as complete");
         }
-        Warmup.crypto();
+        Warmup.decrypt();
         Manifest manifest = Manifest.read(repository, backupId);
         byte[] raw = Sealing.open(manifest, privateKey);
         SecretKey key = new SecretKeySpec(raw, "AES");

@@ -84,7 +84,7 @@ public final class BackupWriter {
         if (!repository.list(Names.dir(backupId)).isEmpty()) {
             throw BackupException.usage("backup " + backupId + " already exists", "choose another backup id");
         }
-        Warmup.crypto();
+        Warmup.encrypt();
         return new BackupWriter(repository, backupId, key, compression, chunkSize);
     }
 
