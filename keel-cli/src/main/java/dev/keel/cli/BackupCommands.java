@@ -69,6 +69,17 @@ final class BackupCommands {
             real().advance(n);
         }
 
+        /**
+         * Marks the work done: a total given beforehand is the backup's size or an estimate, and the last bytes
+         * (the file list, the tar's padding) are not counted as they pass, so without this a finished restore
+         * would end "stopped at 98%".
+         */
+        void finish() {
+            if (real != null && total > 0) {
+                real.set(total);
+            }
+        }
+
         @Override
         public void set(long done) {
             real().set(done);
@@ -211,8 +222,9 @@ final class BackupCommands {
                     "pg_basebackup is not installed", "install it (Debian: apt-get install postgresql-client-15)",
                     KeelException.RUNTIME, null));
             BaseBackups.Result r;
-            try (Progress progress = new LazyProgress(cli, "backup", estimate)) {
+            try (LazyProgress progress = new LazyProgress(cli, "backup", estimate)) {
                 r = BaseBackups.full(cs, tool, repo, compression(project), version, progress, stateDir(project));
+                progress.finish();
             }
             if (cli.json()) {
                 cli.printJson(Cli.ordered("id", r.id(), "startLsn", r.startLsn(), "stopLsn", r.stopLsn(),
@@ -351,8 +363,11 @@ final class BackupCommands {
             Path scratch = project.keelDir().resolve("verify-scratch");
             BackupVerifier.Result r;
             var guard = BackupRetentionCommands.ScratchGuard.install(binaries, scratch);
-            try (Progress progress = new LazyProgress(cli, "verify", restoreBytes(repo, backup))) {
+            try (LazyProgress progress = new LazyProgress(cli, "verify", restoreBytes(repo, backup))) {
                 r = BackupVerifier.verify(repo, backup, privateKey, binaries, scratch, progress);
+                if (r.ok()) {
+                    progress.finish();
+                }
             } finally {
                 guard.remove();
             }
@@ -492,8 +507,9 @@ final class BackupCommands {
             Recovery.Plan plan = target == null ? null : Recovery.plan(repo, target, id);
             String backup = plan != null ? plan.backupId() : id != null ? id : latest(repo);
             PrivateKey key = privateKey(project, keyFile);
-            try (Progress progress = new LazyProgress(cli, "restore", restoreBytes(repo, backup))) {
+            try (LazyProgress progress = new LazyProgress(cli, "restore", restoreBytes(repo, backup))) {
                 BaseBackups.restore(repo, backup, key, dataDir, force, progress);
+                progress.finish();
             }
             Optional<Path> keyPath = keyFile != null ? Optional.of(keyFile)
                     : System.getenv("KEEL_BACKUP_KEY") != null ? Optional.empty()

@@ -65,9 +65,10 @@ final class BackupIncrCommands {
                     "pg_basebackup is not installed", "install it (Debian: apt-get install postgresql-client-15)",
                     KeelException.RUNTIME, null));
             BaseBackups.IncrementalResult r;
-            try (Progress progress = new BackupCommands.LazyProgress(cli, "backup", estimate)) {
+            try (BackupCommands.LazyProgress progress = new BackupCommands.LazyProgress(cli, "backup", estimate)) {
                 r = BaseBackups.incremental(cs, tool, repo, BackupCommands.compression(project), version, key, parent,
                         progress, BackupCommands.stateDir(project));
+                progress.finish();
             }
             BaseBackups.Result b = r.backup();
             if (cli.json()) {

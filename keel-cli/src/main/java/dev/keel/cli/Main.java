@@ -46,6 +46,8 @@ public final class Main {
     static CommandLine commandLine() {
         CommandLine cmd = new CommandLine(new KeelCommand());
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
+        // keel db psql -c 'select 1': psql's own options go through to psql, in order
+        cmd.getSubcommands().get("db").getSubcommands().get("psql").setUnmatchedOptionsArePositionalParams(true);
         cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             boolean debug = parseResult.hasMatchedOption("--debug")
                     || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--debug"))

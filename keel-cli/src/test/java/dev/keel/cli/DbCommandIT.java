@@ -111,6 +111,10 @@ class DbCommandIT {
     void psql_runsAgainstTheEmbeddedDatabase() {
         Run run = Run.keel("db", "psql", "--project", project, "--", "-c", "select 1");
         assertThat(run.exitCode()).isZero();
+        // psql's own options pass through without "--", in order, and psql's exit code is keel's
+        assertThat(Run.keel("db", "psql", "-c", "select 1", "--project", project).exitCode()).isZero();
+        assertThat(Run.keel("db", "psql", "-v", "ON_ERROR_STOP=1", "-c", "select no_such_column", "--project", project)
+                .exitCode()).isNotZero();
     }
 
     @Test
