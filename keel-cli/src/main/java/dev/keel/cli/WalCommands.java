@@ -142,8 +142,9 @@ final class WalCommands {
                 cli.out().printf("archive_mode %s; archive_command %s%n", s.archiveMode(),
                         intoRepo ? "archives into " + repo.root() : s.archiveCommand().isBlank() ? "not set"
                                 : "does not archive into this project's repository (run keel wal setup)");
-                cli.out().printf("last archived  %s at %s; current segment %s; lag %d segment(s)%n",
-                        orNone(s.lastArchivedWal()), orNone(str(s.lastArchivedTime())), orNone(s.currentWal()), s.lagSegments());
+                cli.out().printf("last archived  %s at %s; current segment %s; lag %s%n",
+                        orNone(s.lastArchivedWal()), orNone(str(s.lastArchivedTime())), orNone(s.currentWal()),
+                        s.lagSegments() < 0 ? "unknown" : s.lagSegments() + " segment(s)");
                 cli.out().printf("failures       %d%s%n", s.failedCount(), s.failedCount() == 0 ? ""
                         : " (last: " + s.lastFailedWal() + " at " + s.lastFailedTime() + (failing ? ", still failing" : ", since recovered") + ")");
                 cli.out().printf("repository     %d files, %s stored, newest segment %s%s%n", entries.size(),

@@ -150,13 +150,7 @@ public final class WalSetup {
             rs.next();
             String last = rs.getString(2);
             String current = rs.getString(7);
-            long lag = -1;
-            if (current != null && last != null && last.length() >= 24 && !last.contains(".")) {
-                // The current segment is still being written; everything before it should be archived.
-                lag = Math.max(0, segno(current) - segno(last) - 1);
-            } else if (current != null) {
-                lag = segno(current);
-            }
+            long lag = lagSegments(current, last);
             return new Status(s.get("archive_mode"), s.get("archive_command"), rs.getLong(1), last,
                     instant(rs.getTimestamp(3)), rs.getLong(4), rs.getString(5), instant(rs.getTimestamp(6)), current, lag);
         }
@@ -210,6 +204,19 @@ public final class WalSetup {
         } catch (SQLException e) {
             return "<role>";
         }
+    }
+
+    /**
+     * Segments finished but not yet archived: the segment being written minus the last archived one, minus one.
+     * The last archived file may be a backup label ({@code <segment>.<offset>.backup}), which stands for its
+     * segment; -1 when unknown (nothing archived yet, only a timeline history file, or the server in recovery).
+     */
+    static long lagSegments(String current, String lastArchived) {
+        if (current == null || lastArchived == null || lastArchived.length() < 24
+                || !lastArchived.substring(0, 24).matches("[0-9A-F]{24}")) {
+            return -1;
+        }
+        return Math.max(0, segno(current) - segno(lastArchived.substring(0, 24)) - 1);
     }
 
     private static long segno(String walName) {

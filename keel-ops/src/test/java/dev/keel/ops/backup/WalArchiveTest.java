@@ -105,6 +105,15 @@ class WalArchiveTest {
     }
 
     @Test
+    void archiverLag_countsFinishedSegments_andReadsABackupLabelAsItsSegment() {
+        assertThat(WalSetup.lagSegments("000000010000000000000005", "000000010000000000000004")).isZero();
+        assertThat(WalSetup.lagSegments("000000010000000100000002", "0000000100000000000000FE")).isEqualTo(3);
+        assertThat(WalSetup.lagSegments("000000010000000000000003", "000000010000000000000003.00000028.backup")).isZero();
+        assertThat(WalSetup.lagSegments("000000010000000000000003", null)).isEqualTo(-1);
+        assertThat(WalSetup.lagSegments("000000020000000000000003", "00000002.history")).isEqualTo(-1);
+    }
+
+    @Test
     void segmentNamesAndLsns() {
         assertThat(WalArchive.segmentName(1, WalArchive.parseLsn("0/3000148"), 16L << 20)).isEqualTo("000000010000000000000003");
         assertThat(WalArchive.segmentName(2, WalArchive.parseLsn("1/FF000000"), 16L << 20)).isEqualTo("0000000200000001000000FF");
