@@ -197,18 +197,13 @@ final class BackupCommands {
         }
     }
 
-    @Command(name = "full", mixinStandardHelpOptions = true,
-            description = "Take a full physical backup of the target (pg_basebackup, compressed and encrypted as it streams).")
-    static final class Full implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public Integer call() throws SQLException {
-            Cli cli = new Cli(spec);
-            Project project = cli.project();
-            LocalRepository repo = repository(project);
-            BackupKeys.currentPublicKey(repo); // no key yet: refuse before anything starts
+    /**
+     * What a physical backup of the target needs, gathered before anything is written: WAL archiving checked (and
+     * on the embedded default turned on), the connection, the server's version, the cluster's size for the
+     * progress bar, and pg_basebackup.
+     */
+    record Source(ConnectionSpec spec, String version, long estimate, Path tool) {
+        static Source prepare(Cli cli, Project project, LocalRepository repo) throws SQLException {
             Target target = cli.target();
             WalCommands.ensureArchiving(cli, project, target, repo);
             ConnectionSpec cs = target.spec(cli::status);
@@ -221,9 +216,27 @@ final class BackupCommands {
             Path tool = BinaryLocator.clientProgram("pg_basebackup", null).orElseThrow(() -> new KeelException(
                     "pg_basebackup is not installed", "install it (Debian: apt-get install postgresql-client-15)",
                     KeelException.RUNTIME, null));
+            return new Source(cs, version, estimate, tool);
+        }
+    }
+
+    @Command(name = "full", mixinStandardHelpOptions = true,
+            description = "Take a full physical backup of the target (pg_basebackup, compressed and encrypted as it streams).")
+    static final class Full implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws SQLException {
+            Cli cli = new Cli(spec);
+            Project project = cli.project();
+            LocalRepository repo = repository(project);
+            BackupKeys.currentPublicKey(repo); // no key yet: refuse before anything starts
+            Source source = Source.prepare(cli, project, repo);
             BaseBackups.Result r;
-            try (LazyProgress progress = new LazyProgress(cli, "backup", estimate)) {
-                r = BaseBackups.full(cs, tool, repo, compression(project), version, progress, stateDir(project));
+            try (LazyProgress progress = new LazyProgress(cli, "backup", source.estimate())) {
+                r = BaseBackups.full(source.spec(), source.tool(), repo, compression(project), source.version(), progress,
+                        stateDir(project));
                 progress.finish();
             }
             if (cli.json()) {

@@ -1,18 +1,13 @@
 package dev.keel.cli;
 
-import dev.keel.core.KeelException;
-import dev.keel.core.connect.ConnectionSpec;
 import dev.keel.core.progress.Progress;
 import dev.keel.core.project.Project;
-import dev.keel.core.project.Target;
-import dev.keel.embedded.BinaryLocator;
 import dev.keel.ops.backup.BackupKeys;
 import dev.keel.ops.backup.BaseBackups;
 import dev.keel.ops.backup.LocalRepository;
 import dev.keel.ops.backup.Rekeying;
 import java.nio.file.Path;
 import java.security.PrivateKey;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,22 +47,11 @@ final class BackupIncrCommands {
             LocalRepository repo = BackupCommands.repository(project);
             BackupKeys.currentPublicKey(repo); // no key yet: refuse before anything starts
             PrivateKey key = BackupCommands.optionalPrivateKey(project, keyFile); // only when the parent's list is not kept here
-            Target target = cli.target();
-            WalCommands.ensureArchiving(cli, project, target, repo);
-            ConnectionSpec cs = target.spec(cli::status);
-            String version;
-            long estimate;
-            try (Connection c = target.connect(cli::status)) {
-                version = c.getMetaData().getDatabaseProductVersion();
-                estimate = BackupCommands.clusterBytes(c);
-            }
-            Path tool = BinaryLocator.clientProgram("pg_basebackup", null).orElseThrow(() -> new KeelException(
-                    "pg_basebackup is not installed", "install it (Debian: apt-get install postgresql-client-15)",
-                    KeelException.RUNTIME, null));
+            BackupCommands.Source source = BackupCommands.Source.prepare(cli, project, repo);
             BaseBackups.IncrementalResult r;
-            try (BackupCommands.LazyProgress progress = new BackupCommands.LazyProgress(cli, "backup", estimate)) {
-                r = BaseBackups.incremental(cs, tool, repo, BackupCommands.compression(project), version, key, parent,
-                        progress, BackupCommands.stateDir(project));
+            try (BackupCommands.LazyProgress progress = new BackupCommands.LazyProgress(cli, "backup", source.estimate())) {
+                r = BaseBackups.incremental(source.spec(), source.tool(), repo, BackupCommands.compression(project),
+                        source.version(), key, parent, progress, BackupCommands.stateDir(project));
                 progress.finish();
             }
             BaseBackups.Result b = r.backup();
