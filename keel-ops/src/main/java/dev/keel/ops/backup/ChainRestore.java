@@ -43,6 +43,16 @@ final class ChainRestore {
         return t;
     });
     private volatile BackupException checkFailure;
+    // Blocks are written by two threads (positional writes into the open file): on two cores the kernel's
+    // copying into the page cache is most of a restore's work, and it spreads over both.
+    private final java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "keel-write-blocks");
+        t.setDaemon(true);
+        return t;
+    });
+    private final java.util.concurrent.Semaphore writes = new java.util.concurrent.Semaphore(4);
+    private final java.util.concurrent.atomic.AtomicInteger pendingWrites = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile IOException writeFailure;
     // A full backup restores from the very tar its block list was computed from, and every chunk of that tar is
     // authenticated (AES-GCM): checking each block's SHA-256 again would only cost CPU. Blocks assembled from
     // several backups of a chain are checked.
@@ -83,11 +93,19 @@ final class ChainRestore {
             if (r.checkFailure != null) {
                 throw r.checkFailure;
             }
+            r.writers.shutdown();
+            if (!r.writers.awaitTermination(1, java.util.concurrent.TimeUnit.HOURS)) {
+                throw new IOException("writing the restored blocks did not finish");
+            }
+            if (r.writeFailure != null) {
+                throw r.writeFailure;
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted while restoring " + id);
         } finally {
             r.checker.shutdownNow();
+            r.writers.shutdownNow();
             r.closeOpen();
         }
         long expected = target.values().stream().mapToLong(e -> e.blocks().size()).sum();
@@ -192,16 +210,41 @@ final class ChainRestore {
         if (checkBlocks) {
             check(e, index, block, length, layer);
         }
+        if (writeFailure != null) {
+            throw writeFailure;
+        }
         if (!e.path().equals(openPath)) {
             closeOpen();
             open = FileChannel.open(resolve(e.path()), StandardOpenOption.WRITE);
             openPath = e.path();
         }
-        ByteBuffer buf = ByteBuffer.wrap(block, 0, length);
-        long position = (long) index * FileList.BLOCK_SIZE;
-        while (buf.hasRemaining()) {
-            position += open.write(buf, position);
+        ByteBuffer buf = ByteBuffer.allocateDirect(length);
+        buf.put(block, 0, length).flip();
+        FileChannel ch = open;
+        long start = (long) index * FileList.BLOCK_SIZE;
+        try {
+            writes.acquire();
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while restoring " + e.path());
         }
+        pendingWrites.incrementAndGet();
+        writers.execute(() -> {
+            try {
+                long position = start;
+                while (buf.hasRemaining()) {
+                    position += ch.write(buf, position);
+                }
+            } catch (IOException ex) {
+                writeFailure = ex;
+            } finally {
+                synchronized (pendingWrites) {
+                    pendingWrites.decrementAndGet();
+                    pendingWrites.notifyAll();
+                }
+                writes.release();
+            }
+        });
         if (done.add(e.path() + "\u0000" + index)) {
             blocksWritten++;
         }
@@ -238,6 +281,16 @@ final class ChainRestore {
     }
 
     private void closeOpen() throws IOException {
+        synchronized (pendingWrites) {
+            while (pendingWrites.get() > 0) {
+                try {
+                    pendingWrites.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while closing " + openPath);
+                }
+            }
+        }
         if (open != null) {
             open.close();
             open = null;
