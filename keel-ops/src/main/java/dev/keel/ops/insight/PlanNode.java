@@ -79,9 +79,10 @@ public record PlanNode(int id, int depth, String nodeType, Optional<String> rela
         return actualRows.isPresent() ? actualRows.getAsDouble() * loops : planRows * loops;
     }
 
-    /** "Seq Scan on public.orders", "Hash Join". */
+    /** "Seq Scan on public.orders", "Hash Join", "Delete on public.orders" (a ModifyTable node, as psql shows it). */
     public String label() {
-        return relation.map(r -> nodeType + " on " + r).orElse(nodeType);
+        String name = nodeType.equals("ModifyTable") ? raw.path("Operation").asText(nodeType) : nodeType;
+        return relation.map(r -> name + " on " + r).orElse(name);
     }
 
     /** A text field of the raw node ("Filter", "Sort Method", ...), or empty. */
