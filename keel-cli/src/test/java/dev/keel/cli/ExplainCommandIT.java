@@ -6,11 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keel.test.KeelPostgres;
 import dev.keel.test.TestDatabase;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** keel explain through a target URL, as a user would run it against a server that is not the embedded one. */
 @KeelPostgres
@@ -64,6 +66,21 @@ class ExplainCommandIT {
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.out()).isEmpty();
         assertThat(run.err()).contains("--analyze runs the statement on").contains("--force");
+    }
+
+    @Test
+    void analyzeOnTheEmbeddedServer_needsNoForce(@TempDir Path dir) {
+        assertThat(Run.keel("init", dir.toString()).exitCode()).isZero();
+        String project = dir.resolve("keel.yaml").toString();
+        try {
+            Run run = Run.keel("explain", "select count(*) from generate_series(1, 10)", "--analyze", "--project", project);
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.out()).contains("Function Scan").contains("actual 10").contains("No findings.")
+                    .doesNotContain("rolled back");
+        } finally {
+            Run.keel("db", "destroy", "--yes", "--project", project);
+        }
     }
 
     @Test
