@@ -36,7 +36,7 @@ public record PlanNode(int id, int depth, String nodeType, Optional<String> rela
         children = List.copyOf(children);
     }
 
-    /** Reads a "Plan" object and its children, numbering nodes depth-first from {@code firstId}. */
+    /** Reads a "Plan" object and its children, numbering nodes depth-first from 1. */
     static PlanNode parse(JsonNode plan) {
         return parse(plan, 0, new int[]{0});
     }

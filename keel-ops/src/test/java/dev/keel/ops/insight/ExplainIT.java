@@ -132,6 +132,20 @@ class ExplainIT {
     }
 
     @Test
+    void secondStatementSmuggledAfterASemicolon_changesNothing(TestDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            for (boolean analyze : new boolean[]{false, true}) {
+                assertThatThrownBy(() -> Explainer.explain(c, "select 1; delete from small", analyze))
+                        .isInstanceOf(InsightException.class);
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select count(*) from small")) {
+                    rs.next();
+                    assertThat(rs.getInt(1)).as("analyze=" + analyze).isEqualTo(100);
+                }
+            }
+        }
+    }
+
+    @Test
     void sqlError_isUsageErrorWithPostgresMessage(TestDatabase db) throws Exception {
         try (Connection c = db.connect()) {
             assertThatThrownBy(() -> Explainer.explain(c, "select * from no_such_table", false))
