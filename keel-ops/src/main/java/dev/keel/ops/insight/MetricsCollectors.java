@@ -15,7 +15,8 @@ import java.util.function.Consumer;
  * The collectors behind {@code keel metrics} (and later the server's /metrics). Names, types and labels
  * follow prometheus-community/postgres_exporter, so its dashboards and alerts work unchanged. Each collector
  * is one query; one that fails (a missing privilege, an older server) is left out and reported, the rest
- * still appear. Checked on PostgreSQL 13 to 17.
+ * still appear. Checked on PostgreSQL 15; the columns used exist in 13 to 17 (17 moved the checkpoint
+ * counters out of pg_stat_bgwriter, so only the background writer's own ones are read).
  */
 public final class MetricsCollectors {
 

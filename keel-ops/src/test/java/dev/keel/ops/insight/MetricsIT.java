@@ -9,6 +9,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The collectors against the real test server. */
@@ -56,6 +62,25 @@ class MetricsIT {
                 .anySatisfy(s -> assertThat(s.labels()).containsEntry("datname", db.name())
                         .containsEntry("mode", "accesssharelock"));
         assertThat(p.samples("pg_settings_max_connections").get(0).value()).isPositive();
+    }
+
+    @Test
+    void dashboardAndAlerts_useOnlyMetricsKeelEmits(TestDatabase db) throws Exception {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.isDirectory(dir.resolve("dashboards"))) {
+            dir = dir.getParent();
+        }
+        assertThat(dir).as("dashboards/ in the working directory or a parent").isNotNull();
+        Set<String> emitted = scrape(db, new ArrayList<>()).types.keySet();
+        for (String file : List.of("keel-postgres.json", "keel-alerts.yml")) {
+            Matcher m = Pattern.compile("\\bpg_[a-z_]+").matcher(Files.readString(dir.resolve("dashboards").resolve(file)));
+            Set<String> used = new TreeSet<>();
+            while (m.find()) {
+                used.add(m.group());
+            }
+            assertThat(used).as(file).isNotEmpty();
+            assertThat(emitted).as(file).containsAll(used);
+        }
     }
 
     @Test
