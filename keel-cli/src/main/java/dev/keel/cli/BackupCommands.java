@@ -121,13 +121,9 @@ final class BackupCommands {
         }
     }
 
-    /** The size of the target's cluster, which a base backup streams (an estimate: WAL and config come on top). */
-    static long clusterBytes(Connection c) {
-        try (var st = c.createStatement(); var rs = st.executeQuery("select sum(pg_database_size(oid))::bigint from pg_database")) {
-            return rs.next() ? rs.getLong(1) : -1;
-        } catch (SQLException e) {
-            return -1;
-        }
+    /** Where keygen writes the private key by default, and where restore and verify look for it. */
+    static Path defaultKeyFile(Project project) {
+        return project.keelDir().resolve("backup-private.key");
     }
 
     /** Where this machine keeps the plain file lists of the backups it took (for incrementals without a key). */
@@ -139,7 +135,7 @@ final class BackupCommands {
     static PrivateKey optionalPrivateKey(Project project, Path keyFile) {
         String env = System.getenv("KEEL_BACKUP_KEY");
         boolean present = keyFile != null || (env != null && !env.isBlank())
-                || java.nio.file.Files.exists(project.keelDir().resolve("backup-private.key"));
+                || java.nio.file.Files.exists(defaultKeyFile(project));
         return present ? privateKey(project, keyFile) : null;
     }
 
@@ -148,7 +144,7 @@ final class BackupCommands {
         if (keyFile == null && env != null && !env.isBlank()) {
             return BackupKeys.privateKeyFromPem(env);
         }
-        Path file = keyFile != null ? keyFile : project.keelDir().resolve("backup-private.key");
+        Path file = keyFile != null ? keyFile : defaultKeyFile(project);
         if (!java.nio.file.Files.exists(file)) {
             throw new KeelException("no private key at " + file, "pass --key-file FILE or set KEEL_BACKUP_KEY",
                     KeelException.USAGE, null);
@@ -185,7 +181,7 @@ final class BackupCommands {
         public Integer call() throws Exception {
             Cli cli = new Cli(spec);
             Project project = cli.project();
-            Path target = file != null ? file : project.keelDir().resolve("backup-private.key");
+            Path target = file != null ? file : defaultKeyFile(project);
             java.nio.file.Files.createDirectories(target.toAbsolutePath().getParent());
             String keyId = BackupKeys.keygen(repository(project), target);
             if (cli.json()) {
@@ -211,7 +207,7 @@ final class BackupCommands {
             long estimate;
             try (Connection c = target.connect(cli::status)) {
                 version = c.getMetaData().getDatabaseProductVersion();
-                estimate = clusterBytes(c);
+                estimate = BaseBackups.clusterBytes(c);
             }
             Path tool = BinaryLocator.clientProgram("pg_basebackup", null).orElseThrow(() -> new KeelException(
                     "pg_basebackup is not installed", "install it (Debian: apt-get install postgresql-client-15)",
@@ -384,8 +380,7 @@ final class BackupCommands {
             } finally {
                 guard.remove();
             }
-            long rpo = rpoSeconds(repo, r);
-            var run = dev.keel.ops.backup.VerifyHistory.Run.of(r, rpo);
+            var run = dev.keel.ops.backup.VerifyHistory.Run.of(r);
             dev.keel.ops.backup.VerifyHistory.append(historyFile, run);
             if (cli.json()) {
                 BackupRetentionCommands.printDoc(cli, run.toMap(), jsonLine);
@@ -394,7 +389,7 @@ final class BackupCommands {
                 cli.out().printf("  restored and started in %.1f s (RTO), %d databases, %d B-tree indexes checked with amcheck%n",
                         r.rtoMillis() / 1000.0, r.databases(), r.indexesChecked());
                 cli.out().printf("  %d tables' row counts compared with their statistics%n", r.tablesCompared());
-                cli.out().printf("  RPO: %d s (%s)%n", rpo, rpo == r.backupAge().toSeconds()
+                cli.out().printf("  RPO: %d s (%s)%n", r.rpo().toSeconds(), r.rpo().equals(r.backupAge())
                         ? "the backup's age: no WAL archived since it" : "the age of the newest archived WAL");
                 r.problems().forEach(p -> cli.out().println("  problem: " + p));
                 cli.out().flush();
@@ -403,24 +398,9 @@ final class BackupCommands {
         }
     }
 
-    /**
-     * The data-loss window a verified backup gives: with WAL archived after it, the age of the newest archived
-     * segment (what a restore to the end of the archive would lose); otherwise the backup's own age.
-     */
-    static long rpoSeconds(LocalRepository repo, BackupVerifier.Result r) {
-        java.time.Instant backupStop = java.time.Instant.now().minus(r.backupAge());
-        return new WalArchive(repo).list().stream().filter(WalArchive.Entry::isSegment)
-                .map(WalArchive.Entry::archivedAt).filter(t -> t.isAfter(backupStop)).max(java.time.Instant::compareTo)
-                .map(t -> java.time.Duration.between(t, java.time.Instant.now()).toSeconds())
-                .orElse(r.backupAge().toSeconds());
-    }
-
     /** The newest complete physical (full or incremental) backup. */
     static String latest(LocalRepository repo) {
-        return BackupCatalog.list(repo).stream().filter(b -> b.status() == BackupCatalog.Status.COMPLETE)
-                .map(BackupCatalog.Backup::id)
-                .filter(id -> List.of("full", "incr").contains(BackupReader.metadataOf(repo, id).getOrDefault("type", "full")))
-                .max(String::compareTo)
+        return BackupCatalog.latestPhysical(repo)
                 .orElseThrow(() -> new KeelException("no complete backup in " + repo.root(), "run keel backup full",
                         KeelException.USAGE, null));
     }
@@ -526,7 +506,7 @@ final class BackupCommands {
             }
             Optional<Path> keyPath = keyFile != null ? Optional.of(keyFile)
                     : System.getenv("KEEL_BACKUP_KEY") != null ? Optional.empty()
-                    : Optional.of(project.keelDir().resolve("backup-private.key"));
+                    : Optional.of(defaultKeyFile(project));
             Recovery.configure(dataDir, target, target == null ? null : WalCommandLine.restoreCommand(repo.root(), keyPath));
             String url = null;
             String recoveredTo = target == null ? BackupReader.metadataOf(repo, backup).get("stopLsn") : null;

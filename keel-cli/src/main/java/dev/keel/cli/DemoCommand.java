@@ -128,7 +128,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         step(cli, 6, "encrypted backup and WAL archive, proven by restoring it");
         LocalRepository repo = BackupCommands.repository(project);
-        Path keyFile = project.keelDir().resolve("backup-private.key");
+        Path keyFile = BackupCommands.defaultKeyFile(project);
         if (!Files.exists(keyFile)) {
             BackupKeys.keygen(repo, keyFile);
         }
@@ -150,7 +150,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "      verify: %s; restored and started in %.1f s (RTO), %d B-tree indexes checked, RPO %d s%n",
                 verified.ok() ? "PASS" : "FAIL " + verified.problems(), verified.rtoMillis() / 1000.0,
-                verified.indexesChecked(), BackupCommands.rpoSeconds(repo, verified));
+                verified.indexesChecked(), verified.rpo().toSeconds());
         out.printf("      WAL is archived into %s as it fills (at least every minute): keel restore --time T recovers to any%n"
                 + "      moment since the backup; keel wal status shows the archiver%n", relative(repo.root()));
         out.println();

@@ -274,48 +274,18 @@ final class WalCommands {
             if (name.isBlank() || name.length() > 63) {
                 throw new KeelException("bad restore point name '" + name + "'", "use 1 to 63 characters", KeelException.USAGE, null);
             }
-            String lsn;
-            String segment;
-            try (Connection c = cli.target().connect(cli::status); Statement st = c.createStatement()) {
-                try (var ps = c.prepareStatement("select p::text, pg_walfile_name(p) from pg_create_restore_point(?) p")) {
-                    ps.setString(1, name);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        lsn = rs.getString(1);
-                        segment = rs.getString(2);
-                    }
-                }
-                st.execute("select pg_switch_wal()");
-                WalSetup.Status s = WalSetup.status(c);
-                Instant deadline = Instant.now().plusSeconds(60);
-                while ((s.lastArchivedWal() == null || s.lastArchivedWal().compareTo(segment) < 0)
-                        && s.archiveMode().equals("on") && Instant.now().isBefore(deadline)) {
-                    sleep();
-                    s = WalSetup.status(c);
-                }
-                boolean archived = s.lastArchivedWal() != null && s.lastArchivedWal().compareTo(segment) >= 0;
-                if (cli.json()) {
-                    cli.printJson(Cli.ordered("name", name, "lsn", lsn, "segment", segment, "archived", archived));
-                } else {
-                    cli.out().println("Restore point " + name + " at LSN " + lsn + (archived ? " (archived in " + segment + ")"
-                            : " — segment " + segment + " is not archived yet; keel wal status shows the archiver"));
-                }
-            } catch (SQLException e) {
-                if ("42501".equals(e.getSQLState())) {
-                    throw new KeelException("no right to create restore points", "run as a superuser, or: GRANT EXECUTE ON "
-                            + "FUNCTION pg_create_restore_point(text), pg_switch_wal() TO <role>", KeelException.USAGE, e);
-                }
-                throw e;
+            WalSetup.RestorePoint p;
+            try (Connection c = cli.target().connect(cli::status)) {
+                p = WalSetup.restorePoint(c, name, Duration.ofSeconds(60));
+            }
+            if (cli.json()) {
+                cli.printJson(Cli.ordered("name", p.name(), "lsn", p.lsn(), "segment", p.segment(), "archived", p.archived()));
+            } else {
+                cli.out().println("Restore point " + p.name() + " at LSN " + p.lsn() + (p.archived()
+                        ? " (archived in " + p.segment() + ")"
+                        : " — segment " + p.segment() + " is not archived yet; keel wal status shows the archiver"));
             }
             return 0;
-        }
-
-        private static void sleep() {
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 

@@ -36,6 +36,12 @@ public final class BackupCatalog {
         return result;
     }
 
+    /** The newest complete physical (full or incremental) backup: the one restore and verify take by default. */
+    public static java.util.Optional<String> latestPhysical(Repository repository) {
+        Objects.requireNonNull(repository, "null repository");
+        return BackupChain.latestPhysical(repository);
+    }
+
     /** Deletes every incomplete backup; returns their ids. Assumes no backup is being written meanwhile. */
     public static List<String> cleanIncomplete(Repository repository) {
         List<String> removed = new ArrayList<>();

@@ -37,12 +37,14 @@ public final class BackupVerifier {
      * What a verification found.
      *
      * @param rtoMillis      restore plus start-up time, measured
-     * @param backupAge      how old the backup is: without a WAL archive, the data-loss window (RPO)
+     * @param backupAge      how old the backup is
+     * @param rpo            the data-loss window: the age of the newest WAL archived after the backup (what a
+     *                       restore to the end of the archive loses), or the backup's age when none was
      * @param indexesChecked B-tree indexes amcheck checked
      * @param tablesCompared tables whose row count was compared with their statistics
      */
     public record Result(String backupId, boolean ok, List<String> problems, long rtoMillis, Duration backupAge,
-                         int databases, int indexesChecked, int tablesCompared, Instant verifiedAt) {
+                         Duration rpo, int databases, int indexesChecked, int tablesCompared, Instant verifiedAt) {
     }
 
     /** Tables per database whose rows are counted: the largest by pages, where a lost row range would show. */
@@ -76,7 +78,9 @@ public final class BackupVerifier {
             }
         }
         if (!problems.isEmpty()) {
-            return new Result(id, false, problems, 0, Duration.between(stop, Instant.now()), 0, 0, 0, Instant.now());
+            Instant now = Instant.now();
+            return new Result(id, false, problems, 0, Duration.between(stop, now),
+                    new WalArchive(repository).dataLossWindow(stop, now), 0, 0, 0, now);
         }
         if ("dump".equals(meta.get("type"))) {
             throw new BackupException("backup " + id + " is a dump; verify restores physical backups only",
@@ -122,8 +126,9 @@ public final class BackupVerifier {
         } finally {
             Directories.deleteTreeQuietly(scratch); // a leftover is removed by the next run
         }
-        return new Result(id, problems.isEmpty(), problems, rto, Duration.between(stop, Instant.now()), databases,
-                indexes, tables, Instant.now());
+        Instant now = Instant.now();
+        return new Result(id, problems.isEmpty(), problems, rto, Duration.between(stop, now),
+                new WalArchive(repository).dataLossWindow(stop, now), databases, indexes, tables, now);
     }
 
     private static Connection connect(int port, String user, String db) throws SQLException {

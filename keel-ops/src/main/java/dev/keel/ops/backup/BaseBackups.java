@@ -79,6 +79,18 @@ public final class BaseBackups {
     private BaseBackups() {
     }
 
+    /**
+     * The size of the cluster a base backup of {@code c}'s server streams, for a progress bar: the sum of its
+     * databases (WAL and configuration come on top); -1 when it cannot be read.
+     */
+    public static long clusterBytes(java.sql.Connection c) {
+        try (var st = c.createStatement(); var rs = st.executeQuery("select sum(pg_database_size(oid))::bigint from pg_database")) {
+            return rs.next() ? rs.getLong(1) : -1;
+        } catch (java.sql.SQLException e) {
+            return -1;
+        }
+    }
+
     /** Takes a full backup of the server {@code spec} points at with {@code pgBasebackup}. */
     public static Result full(ConnectionSpec spec, Path pgBasebackup, Repository repository, Compression compression,
                               String serverVersion, Progress progress) {

@@ -57,7 +57,6 @@ public final class Retention {
     private static final Pattern SEGMENT = Pattern.compile("([0-9A-Fa-f]{8})([0-9A-Fa-f]{16})(\\..+)?");
     private static final String WAL_HEADER = ".json";
     private static final Pattern HISTORY = Pattern.compile("[0-9A-Fa-f]{8}\\.history");
-    private static final Pattern LSN = Pattern.compile("([0-9A-Fa-f]{1,8})/([0-9A-Fa-f]{1,8})");
 
     private Retention() {
     }
@@ -483,19 +482,14 @@ public final class Retention {
         if (timeline == null || lsn == null) {
             return null;
         }
-        Matcher m = LSN.matcher(lsn.strip());
-        if (!m.matches()) {
-            return null;
-        }
         try {
             long tl = Long.parseLong(timeline.strip());
-            long high = Long.parseLong(m.group(1), 16);
-            long low = Long.parseLong(m.group(2), 16);
             if (tl < 1 || tl > 0xFFFFFFFFL) {
                 return null;
             }
-            return new WalStart(tl, String.format("%08X%08X", high, low / SEGMENT_BYTES));
-        } catch (NumberFormatException e) {
+            String segment = WalArchive.segmentName((int) tl, WalArchive.parseLsn(lsn.strip()), SEGMENT_BYTES);
+            return new WalStart(tl, segment.substring(8));
+        } catch (NumberFormatException | BackupException e) {
             return null;
         }
     }

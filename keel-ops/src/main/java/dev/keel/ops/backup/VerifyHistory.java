@@ -49,14 +49,9 @@ public final class VerifyHistory {
             Objects.requireNonNull(verifiedAt, "null verifiedAt");
         }
 
-        /** The run of a verifier result, with the backup's age as the RPO. */
+        /** The run of a verifier result. */
         public static Run of(BackupVerifier.Result r) {
-            return of(r, r.backupAge().toSeconds());
-        }
-
-        /** The run of a verifier result with the RPO measured elsewhere (the WAL archive's age). */
-        public static Run of(BackupVerifier.Result r, long rpoSeconds) {
-            return new Run(r.backupId(), r.ok(), r.problems(), r.rtoMillis(), rpoSeconds, r.databases(),
+            return new Run(r.backupId(), r.ok(), r.problems(), r.rtoMillis(), r.rpo().toSeconds(), r.databases(),
                     r.indexesChecked(), r.tablesCompared(), r.verifiedAt());
         }
 

@@ -394,6 +394,17 @@ public final class WalArchive {
     }
 
     /**
+     * The data-loss window at {@code now} of a backup that became consistent at {@code backupStop}: the age of the
+     * newest segment archived after it (a restore to the end of the archive loses what came later), or the
+     * backup's own age when no segment was archived since.
+     */
+    public java.time.Duration dataLossWindow(Instant backupStop, Instant now) {
+        Instant newest = list().stream().filter(Entry::isSegment).map(Entry::archivedAt)
+                .filter(t -> t.isAfter(backupStop)).max(Instant::compareTo).orElse(backupStop);
+        return java.time.Duration.between(newest, now);
+    }
+
+    /**
      * Checks every archived file without the key: header present and readable, data present, SHA-256 equal.
      * Returns one line per problem.
      */

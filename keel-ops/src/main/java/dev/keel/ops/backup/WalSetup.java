@@ -100,11 +100,30 @@ public final class WalSetup {
         return new Applied(changed, pending);
     }
 
+    /** A restore point: where it is, the segment holding it, and whether that segment reached the archive. */
+    public record RestorePoint(String name, String lsn, String segment, boolean archived) {
+    }
+
     /**
-     * Proves that archiving works end to end: writes a restore point, switches to a new segment and waits
-     * until the archiver reports that segment archived (or failed). Returns the segment archived.
+     * Proves that archiving works end to end: a restore point is written, its segment switched out and awaited in
+     * the archive. Returns the segment archived; a failing archive_command or a timeout is an error.
      */
     public static String prove(Connection c, Duration timeout) throws SQLException {
+        RestorePoint p = restorePoint(c, "keel-wal-check", timeout);
+        if (!p.archived()) {
+            throw new BackupException("segment " + p.segment() + " was not archived within " + timeout.toSeconds() + " s",
+                    "check archive_mode (it needs a restart) and the server log", KeelException.RUNTIME, null);
+        }
+        return p.segment();
+    }
+
+    /**
+     * Creates the named restore point (pg_create_restore_point), switches to a new segment so the point can be
+     * archived now, and waits up to {@code wait} for the archiver to report that segment archived (not at all
+     * when archiving is off). An archive_command that fails meanwhile is an error.
+     */
+    public static RestorePoint restorePoint(Connection c, String name, Duration wait) throws SQLException {
+        String lsn;
         String segment;
         long failedBefore;
         try (Statement st = c.createStatement()) {
@@ -112,33 +131,38 @@ public final class WalSetup {
                 rs.next();
                 failedBefore = rs.getLong(1);
             }
-            try (ResultSet rs = st.executeQuery("select pg_walfile_name(pg_create_restore_point('keel-wal-check'))")) {
-                rs.next();
-                segment = rs.getString(1);
+            try (PreparedStatement ps = c.prepareStatement("select p::text, pg_walfile_name(p) from pg_create_restore_point(?) p")) {
+                ps.setString(1, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    lsn = rs.getString(1);
+                    segment = rs.getString(2);
+                }
             }
             st.execute("select pg_switch_wal()");
         } catch (SQLException e) {
             if ("42501".equals(e.getSQLState())) {
-                throw new BackupException("no right to switch WAL segments: " + e.getMessage().lines().findFirst().orElse(""),
-                        "run as a superuser, or: GRANT EXECUTE ON FUNCTION pg_create_restore_point(text), pg_switch_wal() TO "
-                                + currentUser(c), KeelException.USAGE, e);
+                throw new BackupException("no right to create restore points or switch WAL segments: "
+                        + e.getMessage().lines().findFirst().orElse(""), "run as a superuser, or: GRANT EXECUTE ON FUNCTION "
+                        + "pg_create_restore_point(text), pg_switch_wal() TO " + currentUser(c), KeelException.USAGE, e);
             }
             throw e;
         }
-        Instant deadline = Instant.now().plus(timeout);
-        while (Instant.now().isBefore(deadline)) {
-            Status s = status(c);
-            if (s.lastArchivedWal() != null && s.lastArchivedWal().compareTo(segment) >= 0) {
-                return segment;
-            }
+        Instant deadline = Instant.now().plus(wait);
+        Status s = status(c);
+        while (s.archiveMode().matches("on|always") && !archived(s, segment) && Instant.now().isBefore(deadline)) {
             if (s.failedCount() > failedBefore) {
                 throw new BackupException("archiving failed for " + s.lastFailedWal() + ": archive_command returned an error",
                         "see the server log for the command's message", KeelException.RUNTIME, null);
             }
             sleep(200);
+            s = status(c);
         }
-        throw new BackupException("segment " + segment + " was not archived within " + timeout.toSeconds() + " s",
-                "check archive_mode (it needs a restart) and the server log", KeelException.RUNTIME, null);
+        return new RestorePoint(name, lsn, segment, archived(s, segment));
+    }
+
+    private static boolean archived(Status s, String segment) {
+        return s.lastArchivedWal() != null && s.lastArchivedWal().compareTo(segment) >= 0;
     }
 
     public static Status status(Connection c) throws SQLException {

@@ -55,6 +55,23 @@ class WalArchiveTest {
     }
 
     @Test
+    void dataLossWindow_isTheNewestArchivedSegmentsAge_orTheBackupsWithoutOne() throws Exception {
+        WalArchive archive = new WalArchive(new LocalRepository(tmp.resolve("repo")));
+        Instant backupStop = Instant.now().minusSeconds(3600);
+        assertThat(archive.dataLossWindow(backupStop, backupStop.plusSeconds(3600)))
+                .isEqualTo(java.time.Duration.ofSeconds(3600));
+
+        archive.push(segment("000000010000000000000009", 1), Compression.ZSTD, TestKeys.A.getPublic(), null, 0);
+        Instant archivedAt = archive.list().get(0).archivedAt();
+
+        Instant later = archivedAt.plusSeconds(10);
+        assertThat(archive.dataLossWindow(backupStop, later)).isEqualTo(java.time.Duration.ofSeconds(10));
+        // a segment archived before the backup does not shorten the window
+        Instant newBackup = archivedAt.plusSeconds(5);
+        assertThat(archive.dataLossWindow(newBackup, later)).isEqualTo(java.time.Duration.ofSeconds(5));
+    }
+
+    @Test
     void pushingTheSameFileAgain_isAccepted_butDifferentContentIsRefused() throws Exception {
         LocalRepository repo = new LocalRepository(tmp.resolve("repo"));
         WalArchive archive = new WalArchive(repo);
