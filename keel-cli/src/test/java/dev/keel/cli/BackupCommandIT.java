@@ -83,4 +83,47 @@ class BackupCommandIT {
         assertThat(verify.exitCode()).isEqualTo(1);
         assertThat(verify.out()).contains("FAIL").contains("base.tar");
     }
+
+    @Test
+    void killNineDuringABackup_neverListsItComplete_andTheNextBackupCleansUp() throws Exception {
+        assertThat(Run.keel("init", dir.toString()).exitCode()).isZero();
+        String p = dir.resolve("keel.yaml").toString();
+        assertThat(Run.keel("backup", "keygen", "--project", p).exitCode()).isZero();
+        assertThat(Run.keel("db", "start", "--project", p).exitCode()).isZero();
+        JsonNode url = JSON.readTree(Run.keel("db", "url", "--json", "--project", p).out());
+        String password = Files.readString(dir.resolve(".keel/pg/password")).strip();
+        try (var c = java.sql.DriverManager.getConnection(url.get("jdbcUrl").asText(), "keel", password);
+             var st = c.createStatement()) {
+            // about 300 MB: dozens of 4 MiB chunks, so the backup is still streaming when it is killed
+            st.execute("create table big as select g as id, md5(g::text) || md5((g + 1)::text) as a, "
+                    + "md5((g + 2)::text) || md5((g + 3)::text) as b from generate_series(1, 2000000) g");
+        }
+        Path backups = dir.resolve(".keel/backups/backups");
+        Process keel = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                ExecutableJarIT.JAR.toString(), "backup", "full", "--project", p)
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        boolean streaming = false;
+        for (int i = 0; i < 600 && !streaming && keel.isAlive(); i++) {
+            Thread.sleep(50);
+            try (Stream<Path> files = Files.exists(backups) ? Files.walk(backups) : Stream.empty()) {
+                streaming = files.anyMatch(f -> f.toString().endsWith(".chunk"));
+            }
+        }
+        assertThat(streaming).as("the backup was killed while streaming").isTrue();
+        new ProcessBuilder("kill", "-9", String.valueOf(keel.pid())).start().waitFor();
+        keel.waitFor();
+
+        JsonNode afterKill = JSON.readTree(Run.keel("backup", "list", "--json", "--project", p).out()).get("backups");
+        assertThat(afterKill).hasSize(1);
+        assertThat(afterKill.get(0).get("status").asText()).isEqualTo("incomplete");
+        assertThat(Run.keel("restore", "--to", dir.resolve("r").toString(), "--project", p).exitCode()).isEqualTo(2);
+
+        Run next = Run.keel("backup", "full", "--json", "--project", p);
+        assertThat(next.exitCode()).as(next.all()).isZero();
+        JsonNode list = JSON.readTree(Run.keel("backup", "list", "--json", "--project", p).out()).get("backups");
+        assertThat(list).hasSize(1);
+        assertThat(list.get(0).get("id").asText()).isEqualTo(JSON.readTree(next.out()).get("id").asText());
+        assertThat(list.get(0).get("status").asText()).isEqualTo("complete");
+        assertThat(Run.keel("backup", "verify", "--chunks-only", "--project", p).exitCode()).isZero();
+    }
 }
