@@ -49,3 +49,16 @@ echo "pgbench: $clients clients, $duration s, $tps tps; WAL written $((walbytes 
 awk -v n=$((end_count - start_count)) -v d="$duration" 'BEGIN { printf "segments archived: %d (%.2f/s)\n", n, n / d }'
 echo "largest archive lag (repository): $max segment(s) over $samples samples (target <= 2)"
 echo "largest lag acknowledged to PostgreSQL (pg_stat_archiver): $maxack segment(s); archive failures: $failed"
+
+# The cost of one push, as archive_command runs it: a copy of a finished segment into a scratch repository
+# (same key), once new and once already archived (PostgreSQL asks again for segments a push archived ahead).
+seg=$(ls "$work/.keel/pg/data/pg_wal" | grep -E '^[0-9A-F]{24}$' | sort | tail -2 | head -1)
+mkdir -p "$work/push/pg_wal/archive_status" "$work/push/repo"
+cp "$work/.keel/pg/data/pg_wal/$seg" "$work/push/pg_wal/"
+cp -r "$work/.keel/backups/keys" "$work/push/repo/"
+java=$(sed -n "s/^archive_command = '\\(.*\\)' push .*/\\1/p" "$work/.keel/pg/data/postgresql.auto.conf" | sed "s/''/'/g")
+for kind in new already; do
+  /usr/bin/time -o "$work/push/t" -f "%e" bash -c "$java push --repository '$work/push/repo' '$work/push/pg_wal/$seg'"
+  echo "one push ($kind segment, $(( $(stat -c %s "$work/push/pg_wal/$seg") / 1048576 )) MiB raw): $(cat "$work/push/t") s"
+done
+
