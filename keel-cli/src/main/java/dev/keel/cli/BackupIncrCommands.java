@@ -1,6 +1,7 @@
 package dev.keel.cli;
 
 import dev.keel.core.progress.Progress;
+import dev.keel.core.KeelException;
 import dev.keel.core.project.Project;
 import dev.keel.ops.backup.BackupKeys;
 import dev.keel.ops.backup.BaseBackups;
@@ -47,6 +48,11 @@ final class BackupIncrCommands {
             LocalRepository repo = BackupCommands.repository(project);
             BackupKeys.currentPublicKey(repo); // no key yet: refuse before anything starts
             PrivateKey key = BackupCommands.optionalPrivateKey(project, keyFile); // only when the parent's list is not kept here
+            if (parent == null && dev.keel.ops.backup.BackupCatalog.latestPhysical(repo).isEmpty()) {
+                // refused before the server is started or its archiving touched
+                throw new KeelException("there is no complete full backup to take an incremental backup on",
+                        "run keel backup full first", KeelException.USAGE, null);
+            }
             BackupCommands.Source source = BackupCommands.Source.prepare(cli, project, repo);
             BaseBackups.IncrementalResult r;
             try (BackupCommands.LazyProgress progress = new BackupCommands.LazyProgress(cli, "backup", source.estimate())) {

@@ -93,6 +93,10 @@ final class HealthCommands {
         @Override
         public Integer call() {
             Cli cli = new Cli(spec);
+            if (cli.json()) {
+                throw new KeelException("keel metrics has no --json", "it prints the Prometheus text format; use keel health --json "
+                        + "for a JSON status", KeelException.USAGE, null);
+            }
             Target target = cli.target();
             List<MetricFamily> families;
             Connection c;

@@ -50,13 +50,13 @@ final class WalCommands {
     }
 
     @Command(name = "push", mixinStandardHelpOptions = true,
-            description = {"Archive one WAL file (archive_command's %p) and the segments ready after it; exit 0 only",
+            description = {"Archive one WAL file (archive_command's %%p) and the segments ready after it; exit 0 only",
                 "once they are durable. keel wal setup writes an archive_command that runs this with a lean JVM."})
     static final class Push implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Parameters(paramLabel = "FILE", description = "the WAL file (%p)")
+        @Parameters(paramLabel = "FILE", description = "the WAL file (%%p)")
         Path file;
 
         @Option(names = "--ahead", paramLabel = "N", description = "also archive up to N ready segments (default ${DEFAULT-VALUE})")
@@ -79,16 +79,16 @@ final class WalCommands {
     }
 
     @Command(name = "fetch", mixinStandardHelpOptions = true,
-            description = {"Write an archived WAL file to DEST (restore_command's %f %p). Exit 1 when the archive has",
+            description = {"Write an archived WAL file to DEST (restore_command's %%f %%p). Exit 1 when the archive has",
                 "no such file, which tells PostgreSQL it reached the end of the archive."})
     static final class Fetch implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "NAME", description = "the WAL file name (%f)")
+        @Parameters(index = "0", paramLabel = "NAME", description = "the WAL file name (%%f)")
         String name;
 
-        @Parameters(index = "1", paramLabel = "DEST", description = "where to write it (%p)")
+        @Parameters(index = "1", paramLabel = "DEST", description = "where to write it (%%p)")
         Path dest;
 
         @Option(names = "--key-file", paramLabel = "FILE", description = "private key (default: KEEL_BACKUP_KEY, else .keel/backup-private.key)")

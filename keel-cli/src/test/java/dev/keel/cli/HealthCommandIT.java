@@ -106,6 +106,15 @@ class HealthCommandIT {
     }
 
     @Test
+    void metrics_refusesJson_ratherThanIgnoringIt() {
+        Run run = Run.keel("metrics", "--json", "--url", closedUrl());
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err().strip().lines()).singleElement().asString().contains("keel metrics has no --json");
+    }
+
+    @Test
     void metrics_onAClosedPortIsPgUp0() {
         Run run = Run.keel("metrics", "--url", closedUrl());
 

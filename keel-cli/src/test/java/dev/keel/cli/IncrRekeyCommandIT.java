@@ -41,7 +41,9 @@ class IncrRekeyCommandIT {
         Run incr = Run.keel("backup", "incr", "--project", p);
 
         assertThat(incr.exitCode()).isEqualTo(2);
-        assertThat(incr.err()).contains("no complete full backup").contains("keel backup full");
+        assertThat(incr.err().strip().lines()).singleElement().asString()
+                .contains("no complete full backup").contains("keel backup full");
+        assertThat(dir.resolve(".keel/pg/data")).as("refused before the embedded server was created").doesNotExist();
     }
 
     @Test

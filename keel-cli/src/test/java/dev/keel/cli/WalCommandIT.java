@@ -44,6 +44,13 @@ class WalCommandIT {
     }
 
     @Test
+    void walHelp_showsPostgresPlaceholders() {
+        Run help = Run.keel("wal", "--help");
+        assertThat(help.all()).doesNotContain("WARN").contains("%p").contains("%f %p");
+        assertThat(Run.keel("wal", "push", "--help").out()).contains("the WAL file (%p)");
+    }
+
+    @Test
     void embeddedArchivesWithoutSetup_andRestoresToANamedPoint() throws Exception {
         assertThat(Run.keel("init", dir.toString()).exitCode()).isZero();
         String p = dir.resolve("keel.yaml").toString();

@@ -216,6 +216,9 @@ public final class WalArchive {
         byte[] raw;
         try {
             raw = Files.readAllBytes(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw BackupException.runtime("cannot read " + file + ": no such file",
+                    "archive_command runs in the data directory as the server's OS user; check the path and rights", e);
         } catch (IOException e) {
             throw BackupException.runtime("cannot read " + file + ": " + e.getMessage(),
                     "archive_command runs in the data directory as the server's OS user; check the path and rights", e);

@@ -72,6 +72,15 @@ class WalArchiveTest {
     }
 
     @Test
+    void pushOfAMissingFile_saysSoOnce() {
+        WalArchive archive = new WalArchive(new LocalRepository(tmp.resolve("repo")));
+        assertThatThrownBy(() -> archive.push(tmp.resolve("pg_wal/000000010000000000000001"), Compression.ZSTD,
+                TestKeys.A.getPublic(), null, 0)).isInstanceOf(BackupException.class)
+                .hasMessage("cannot read " + tmp.resolve("pg_wal/000000010000000000000001") + ": no such file");
+        assertThat(archive.list()).isEmpty();
+    }
+
+    @Test
     void pushingTheSameFileAgain_isAccepted_butDifferentContentIsRefused() throws Exception {
         LocalRepository repo = new LocalRepository(tmp.resolve("repo"));
         WalArchive archive = new WalArchive(repo);
