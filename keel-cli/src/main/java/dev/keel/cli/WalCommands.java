@@ -109,10 +109,14 @@ final class WalCommands {
 
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = {"The archiver's state on the target (last archived segment, lag in segments, failures) and",
-                "the archive in the repository (files, newest, size). Exit 1 when archiving is failing or off."})
+                "the archive in the repository (files, newest, size). --verify also checks every archived file's",
+                "SHA-256 without the key. Exit 1 when archiving is failing or off, or a file is damaged."})
     static final class Status implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+
+        @Option(names = "--verify", description = "check every archived file against its SHA-256 (reads the whole archive)")
+        boolean verify;
 
         @Override
         public Integer call() throws SQLException {
@@ -127,9 +131,9 @@ final class WalCommands {
             try (Connection c = cli.target().connect(cli::status)) {
                 s = WalSetup.status(c);
             }
-            boolean failing = s.failedCount() > 0 && s.lastFailedTime() != null
-                    && (s.lastArchivedTime() == null || s.lastFailedTime().isAfter(s.lastArchivedTime()));
-            boolean off = !s.archiveMode().equals("on") && !s.archiveMode().equals("always");
+            boolean failing = s.failing();
+            boolean off = !s.archiving();
+            List<String> problems = verify ? new WalArchive(repo).verify() : List.of();
             boolean intoRepo = s.archiveCommand().contains(repo.root().toString());
             if (cli.json()) {
                 cli.printJson(Cli.ordered("archiveMode", s.archiveMode(), "archivesIntoRepository", intoRepo,
@@ -137,7 +141,8 @@ final class WalCommands {
                         "currentWal", s.currentWal(), "lagSegments", s.lagSegments(), "failedCount", s.failedCount(),
                         "lastFailedWal", s.lastFailedWal(), "lastFailedTime", str(s.lastFailedTime()), "failing", failing,
                         "repository", Cli.ordered("files", entries.size(), "newestSegment", newest.map(WalArchive.Entry::name).orElse(null),
-                                "newestArchivedAt", newest.map(e -> e.archivedAt().toString()).orElse(null), "storedBytes", stored)));
+                                "newestArchivedAt", newest.map(e -> e.archivedAt().toString()).orElse(null), "storedBytes", stored,
+                                "verified", verify, "problems", problems)));
             } else {
                 cli.out().printf("archive_mode %s; archive_command %s%n", s.archiveMode(),
                         intoRepo ? "archives into " + repo.root() : s.archiveCommand().isBlank() ? "not set"
@@ -150,8 +155,14 @@ final class WalCommands {
                 cli.out().printf("repository     %d files, %s stored, newest segment %s%s%n", entries.size(),
                         Progress.Unit.BYTES.format(stored), newest.map(WalArchive.Entry::name).orElse("none"),
                         newest.map(e -> " archived " + e.archivedAt()).orElse(""));
+                if (verify) {
+                    if (problems.isEmpty()) {
+                        cli.out().println("verified       every archived file matches its SHA-256");
+                    }
+                    problems.forEach(p -> cli.out().println("problem        " + p));
+                }
             }
-            return failing || off ? 1 : 0;
+            return failing || off || !problems.isEmpty() ? 1 : 0;
         }
     }
 

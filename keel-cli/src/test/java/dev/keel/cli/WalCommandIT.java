@@ -108,5 +108,19 @@ class WalCommandIT {
         Run missing = Run.keel("wal", "fetch", "0000000100000000000000FF", dir.resolve("seg").toString(), "--project", p);
         assertThat(missing.exitCode()).isEqualTo(1);
         assertThat(dir.resolve("seg")).doesNotExist();
+
+        Run verified = Run.keel("wal", "status", "--verify", "--json", "--project", p);
+        assertThat(verified.exitCode()).as(verified.all()).isZero();
+        assertThat(JSON.readTree(verified.out()).get("repository").get("problems")).isEmpty();
+        Path segment;
+        try (var files = Files.list(dir.resolve(".keel/backups/wal"))) {
+            segment = files.filter(f -> f.getFileName().toString().matches("[0-9A-F]{24}")).sorted().findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(segment);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(segment, bytes);
+        Run damaged = Run.keel("wal", "status", "--verify", "--project", p);
+        assertThat(damaged.exitCode()).isEqualTo(1);
+        assertThat(damaged.out()).contains("problem").contains(segment.getFileName().toString()).contains("SHA-256");
     }
 }

@@ -43,6 +43,16 @@ public final class WalSetup {
     public record Status(String archiveMode, String archiveCommand, long archivedCount, String lastArchivedWal,
                          Instant lastArchivedTime, long failedCount, String lastFailedWal, Instant lastFailedTime,
                          String currentWal, long lagSegments) {
+
+        /** Whether archive_mode is on (or always): the server hands finished segments to archive_command. */
+        public boolean archiving() {
+            return archiveMode.equals("on") || archiveMode.equals("always");
+        }
+
+        /** Whether the archiver's last attempt failed: a failure newer than the last success. */
+        public boolean failing() {
+            return lastFailedTime != null && (lastArchivedTime == null || lastFailedTime.isAfter(lastArchivedTime));
+        }
     }
 
     private WalSetup() {
@@ -150,7 +160,7 @@ public final class WalSetup {
         }
         Instant deadline = Instant.now().plus(wait);
         Status s = status(c);
-        while (s.archiveMode().matches("on|always") && !archived(s, segment) && Instant.now().isBefore(deadline)) {
+        while (s.archiving() && !archived(s, segment) && Instant.now().isBefore(deadline)) {
             if (s.failedCount() > failedBefore) {
                 throw new BackupException("archiving failed for " + s.lastFailedWal() + ": archive_command returned an error",
                         "see the server log for the command's message", KeelException.RUNTIME, null);

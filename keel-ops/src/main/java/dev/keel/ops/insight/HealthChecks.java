@@ -187,10 +187,10 @@ public final class HealthChecks {
     }
 
     static Outcome walArchive(WalSetup.Status s) {
-        if (s.archiveMode().isEmpty() || s.archiveMode().equals("off")) {
+        if (!s.archiving()) {
             return new Outcome(HealthStatus.WARN, "not archiving (archive_mode off)");
         }
-        if (s.lastFailedTime() != null && (s.lastArchivedTime() == null || s.lastFailedTime().isAfter(s.lastArchivedTime()))) {
+        if (s.failing()) {
             return new Outcome(HealthStatus.FAIL, "archiving is failing: " + s.lastFailedWal() + " failed at "
                     + s.lastFailedTime() + " (" + s.failedCount() + " failures)");
         }
