@@ -282,7 +282,7 @@ final class ChainRestore {
 
     private void closeOpen() throws IOException {
         synchronized (pendingWrites) {
-            while (pendingWrites.get() > 0) {
+            while (pendingWrites.get() > 0 && !writers.isShutdown()) { // after a failure the writers are stopped: do not wait for dropped tasks
                 try {
                     pendingWrites.wait();
                 } catch (InterruptedException e) {
