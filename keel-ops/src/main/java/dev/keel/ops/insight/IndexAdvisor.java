@@ -264,7 +264,7 @@ public final class IndexAdvisor {
         }
 
         private double setting(String name) throws SQLException {
-            try (PreparedStatement ps = connection.prepareStatement("select current_setting(?)::float8")) {
+            try (PreparedStatement ps = connection.prepareStatement("select pg_catalog.current_setting(?)::float8")) {
                 ps.setString(1, name);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
@@ -285,7 +285,7 @@ public final class IndexAdvisor {
             // Checked on PostgreSQL 15: to_regclass resolves the name as the statement would, on this search_path.
             try (PreparedStatement ps = connection.prepareStatement("""
                     select n.nspname || '.' || c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
-                    where c.oid = to_regclass(?)
+                    where c.oid = pg_catalog.to_regclass(?)
                     """)) {
                 ps.setString(1, m.group(1).replaceAll("\\s+", ""));
                 try (ResultSet rs = ps.executeQuery()) {

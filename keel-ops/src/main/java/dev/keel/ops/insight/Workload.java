@@ -132,7 +132,7 @@ public record Workload(List<Statement> statements, List<Skipped> skipped, String
     }
 
     private static boolean installed(Connection connection) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement("select to_regclass('pg_stat_statements') is not null");
+        try (PreparedStatement ps = connection.prepareStatement("select pg_catalog.to_regclass('pg_stat_statements') is not null");
              ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getBoolean(1);
