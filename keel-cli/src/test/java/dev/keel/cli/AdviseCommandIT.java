@@ -57,7 +57,7 @@ class AdviseCommandIT {
                 .contains("1. CREATE INDEX CONCURRENTLY ON public.orders (customer_id);")
                 .containsPattern("cost [\\d,]+ → [\\d,]+ \\(\\d+% less, weighted by calls\\)")
                 .containsPattern("25 calls [\\d,]+ → [\\d,]+  select id, amount from orders where customer_id = \\$1")
-                .containsPattern("Examined \\d+ statements");
+                .contains("Examined 1 statement;");
         assertThat(run.err()).contains("hypothetical indexes");
         assertThat(run.all()).doesNotContain(db.password());
     }
