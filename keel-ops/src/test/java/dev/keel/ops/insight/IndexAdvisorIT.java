@@ -30,7 +30,6 @@ class IndexAdvisorIT {
         AdvisorWorkload.run(db);
         try (Connection c = db.connect()) {
             advice = IndexAdvisor.advise(c, Workload.fromStatStatements(c, 1, 100), IndexAdvisor.Options.defaults());
-            System.out.println("DEBUG " + describe(advice));
         }
     }
 
@@ -154,6 +153,17 @@ class IndexAdvisorIT {
                 rs.next();
                 assertThat(rs.getInt(1)).isEqualTo(200_000);
             }
+        }
+    }
+
+    @Test
+    void queryMode_oneSidedRangeWithALiteral_isFound(TestDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            IndexAdvice a = IndexAdvisor.advise(c, Workload.of(List.of(
+                    "select id, amount from orders where created_at > timestamptz '2024-05-18 18:00' order by created_at")),
+                    IndexAdvisor.Options.defaults());
+
+            assertThat(keys(a)).as(describe(a)).containsExactly("public.orders (created_at)");
         }
     }
 
