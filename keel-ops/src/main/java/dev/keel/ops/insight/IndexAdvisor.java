@@ -56,7 +56,7 @@ import java.util.regex.Pattern;
  *
  * <p>Without hypopg the same candidates give rule-of-thumb advice: per statement and table read by a Seq
  * Scan of at least {@value #RULE_MIN_ROWS} rows, the equality columns then one range column or the sort
- * keys; marked not validated, ranked by the statements' total time.
+ * keys; marked not validated, ranked by the statements' total time. Checked on PostgreSQL 15 with hypopg 1.3.1.
  */
 public final class IndexAdvisor {
 

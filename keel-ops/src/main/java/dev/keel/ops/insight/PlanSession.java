@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
 
 /**
  * Plans statements without running them, on one connection, inside one transaction that is rolled back at
- * {@link #close}; hypothetical indexes (hypopg) live in the session while it is open.
+ * {@link #close} (a savepoint of the caller's transaction when the connection is in one, so the caller's
+ * work stays); hypothetical indexes (hypopg) live in the session while it is open.
  *
  * <p>Each plan runs between a savepoint and a rollback to it, so the locks planning takes (RowExclusiveLock
  * for an UPDATE) are released at once and a failed plan does not abort the rest. Statements with $n
@@ -44,6 +45,10 @@ final class PlanSession implements AutoCloseable {
         this.autoCommit = connection.getAutoCommit();
         connection.setAutoCommit(false);
         try (Statement st = connection.createStatement()) {
+            if (!autoCommit) {
+                // The caller's transaction: undo only what the advisor did, at close.
+                st.execute("savepoint keel_adv_outer");
+            }
             // Planning takes the same locks as running would; do not queue behind DDL for long.
             st.execute("set local lock_timeout = '2s'; set local plan_cache_mode = force_generic_plan");
         }
@@ -189,10 +194,16 @@ final class PlanSession implements AutoCloseable {
                 resetHypothetical();
             }
         } finally {
-            try {
-                connection.rollback();
-            } finally {
-                connection.setAutoCommit(autoCommit);
+            if (autoCommit) {
+                try {
+                    connection.rollback();
+                } finally {
+                    connection.setAutoCommit(true);
+                }
+            } else {
+                try (Statement st = connection.createStatement()) {
+                    st.execute("rollback to savepoint keel_adv_outer; release savepoint keel_adv_outer");
+                }
             }
         }
     }

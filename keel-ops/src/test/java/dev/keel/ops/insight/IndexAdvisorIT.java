@@ -168,6 +168,26 @@ class IndexAdvisorIT {
     }
 
     @Test
+    void callersTransaction_keepsItsWorkAndStaysOpen(TestDatabase db) throws Exception {
+        try (Connection c = db.connect()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("create temporary table mine (x int); insert into mine values (1)");
+            }
+            IndexAdvice a = IndexAdvisor.advise(c, Workload.of(List.of("select * from orders where customer_id = 42")),
+                    IndexAdvisor.Options.defaults());
+
+            assertThat(keys(a)).containsExactly("public.orders (customer_id)");
+            assertThat(c.getAutoCommit()).isFalse();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select count(*) from mine")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(1);
+            }
+            c.rollback();
+        }
+    }
+
+    @Test
     void queryMode_statementThatCannotBePlanned_isUsageError(TestDatabase db) throws Exception {
         try (Connection c = db.connect()) {
             assertThatThrownBy(() -> IndexAdvisor.advise(c, Workload.of(List.of("select * from nope where x = 1")),
