@@ -1,0 +1,64 @@
+package dev.keel.ops.insight;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The advisor's pieces that need no database: parameter handling, workload filters, column extraction. */
+class IndexAdvisorTest {
+
+    @Test
+    void prepared_noParameters_isNull() {
+        assertThat(PlanSession.prepared("select * from t where a = 1 and b = '$1'")).isNull();
+    }
+
+    @Test
+    void prepared_limitAndOffsetBecomeConstantsAndTheRestAreRenumbered() {
+        String[] p = PlanSession.prepared("select * from t where a = $1 and b > $2 order by c limit $3 offset $4");
+        assertThat(p[0]).isEqualTo("select * from t where a = $1 and b > $2 order by c limit 100 offset 0");
+        assertThat(p[1]).isEqualTo("(null, null)");
+
+        String[] q = PlanSession.prepared("select * from t order by c limit $1");
+        assertThat(q[0]).isEqualTo("select * from t order by c limit 100");
+        assertThat(q[1]).isEmpty();
+
+        String[] r = PlanSession.prepared("select * from t where a = $2 and s = 'x$9' and b = $3 limit $1");
+        assertThat(r[0]).isEqualTo("select * from t where a = $1 and s = 'x$9' and b = $2 limit 100");
+        assertThat(r[1]).isEqualTo("(null, null)");
+    }
+
+    @Test
+    void reasonToSkip_utilityCatalogAndOwnStatements() {
+        assertThat(Workload.reasonToSkip("SET application_name = $1")).isEqualTo("utility statement");
+        assertThat(Workload.reasonToSkip("explain select 1")).isEqualTo("utility statement");
+        assertThat(Workload.reasonToSkip("select * from pg_class where relname = $1")).isEqualTo("reads the system catalog");
+        assertThat(Workload.reasonToSkip("select hypopg_create_index($1)")).isEqualTo("Keel's own statement");
+        assertThat(Workload.reasonToSkip("/* app */ select * from orders where note = 'pg_class'")).isNull();
+        assertThat(Workload.reasonToSkip("with x as (select 1) select * from x")).isNull();
+    }
+
+    @Test
+    void columnUse_classifiesEqualityRangeJoinAndSortColumns() throws Exception {
+        String plan = """
+                {"Node Type": "Limit", "Plans": [{"Node Type": "Sort", "Sort Key": ["o.created_at DESC"], "Plans": [
+                  {"Node Type": "Hash Join", "Hash Cond": "(o.customer_id = c.id)", "Plans": [
+                    {"Node Type": "Seq Scan", "Schema": "public", "Relation Name": "orders", "Alias": "o",
+                     "Filter": "(((o.status)::text = 'paid'::text) AND (o.amount > $1) AND (lower(o.note) = $2))"},
+                    {"Node Type": "Hash", "Plans": [{"Node Type": "Seq Scan", "Schema": "public", "Relation Name": "customers",
+                     "Alias": "c", "Filter": "(c.country = $3)"}]}]}]}]}
+                """;
+        ColumnUse use = ColumnUse.of(new ObjectMapper().readTree(plan));
+
+        assertThat(use.eq().get("public.orders")).containsExactly("customer_id", "status");
+        assertThat(use.range().get("public.orders")).containsExactly("amount");
+        assertThat(use.sort().get("public.orders")).containsExactly("created_at");
+        assertThat(use.eq().get("public.customers")).containsExactly("id", "country");
+        assertThat(use.seqScanned()).containsExactlyInAnyOrder("public.orders", "public.customers");
+        assertThat(use.candidates("public.orders")).contains(List.of("customer_id"), List.of("amount"),
+                List.of("customer_id", "status"), List.of("customer_id", "status", "amount"),
+                List.of("customer_id", "status", "created_at"));
+        assertThat(use.rule("public.orders")).containsExactly("customer_id", "status", "amount");
+    }
+}
