@@ -487,18 +487,23 @@ public final class ObjectChecks {
               join pg_namespace n on n.oid = ic.relnamespace
               join pg_am am on am.oid = ic.relam and am.amname = 'btree'
               where i.indisvalid and ic.relpages > 0 and ic.reltuples >= 0 and t.relkind in ('r', 'm') and %s
-            ), widths as (
-              select idx.indexrelid,
-                     max(coalesce(s.null_frac, 0)) > 0 as has_nulls,
-                     sum((1 - coalesce(s.null_frac, 0)) * coalesce(s.avg_width, 1024)) as data_width,
-                     count(s.attname) = count(*) and not bool_or(a.atttypid = 'pg_catalog.name'::regtype) as usable
+            ), cols as (
+              -- where each index column's statistics are: the table's column, or the index's own for an expression
+              select idx.indexrelid, idx.nspname, a.atttypid,
+                     case when idx.keys[a.attnum - 1] <> 0 then idx.table_relname else idx.index_relname end as stat_table,
+                     case when idx.keys[a.attnum - 1] <> 0 then ta.attname else a.attname end as stat_column
               from idx
               join pg_attribute a on a.attrelid = idx.indexrelid and a.attnum > 0
               left join pg_attribute ta on ta.attrelid = idx.indrelid and ta.attnum = idx.keys[a.attnum - 1]
-              left join pg_stats s on s.schemaname = idx.nspname and not s.inherited
-                   and ((idx.keys[a.attnum - 1] <> 0 and s.tablename = idx.table_relname and s.attname = ta.attname)
-                     or (idx.keys[a.attnum - 1] = 0 and s.tablename = idx.index_relname and s.attname = a.attname))
-              group by idx.indexrelid
+            ), widths as (
+              select cols.indexrelid,
+                     max(coalesce(s.null_frac, 0)) > 0 as has_nulls,
+                     sum((1 - coalesce(s.null_frac, 0)) * coalesce(s.avg_width, 1024)) as data_width,
+                     count(s.attname) = count(*) and not bool_or(cols.atttypid = 'pg_catalog.name'::regtype) as usable
+              from cols
+              left join pg_stats s on s.schemaname = cols.nspname and s.tablename = cols.stat_table
+                                  and s.attname = cols.stat_column and not s.inherited
+              group by cols.indexrelid
             ), estimated as (
               select idx.index_name, idx.table_name, idx.relpages as pages, current_setting('block_size')::numeric as bs,
                      1 + ceil(idx.reltuples / floor((current_setting('block_size')::numeric - 16 - 24) * idx.fillfactor
