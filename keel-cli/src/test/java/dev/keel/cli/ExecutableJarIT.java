@@ -44,7 +44,7 @@ class ExecutableJarIT {
         Result r = run(List.of(), "help");
         assertThat(r.code()).isZero();
         assertThat(r.output()).contains("init", "db", "inspect", "migrate", "info", "validate", "repair", "baseline",
-                "undo", "drift", "diff", "lint", "plan", "backup", "restore", "wal", "dump", "load", "explain", "advise", "health",
+                "undo", "drift", "diff", "lint", "plan", "backup", "restore", "wal", "dump", "load", "explain", "advise", "maintain", "health",
                 "metrics", "demo", "completion");
     }
 
