@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
  * (GENERIC_PLAN): {@code PREPARE} with {@code plan_cache_mode = force_generic_plan}, then
  * {@code EXPLAIN EXECUTE} with a NULL for each parameter. A parameter of LIMIT or OFFSET is planned as
  * {@value #PLANNED_LIMIT} and 0: pg_stat_statements hides the constant, and a generic plan would assume a
- * tenth of the rows, which hides every index that avoids a sort.
+ * tenth of the rows, which hides every index that avoids a sort. Range parameters may be given literal values
+ * before planning ({@link RangeValues}); the other parameters stay generic.
  */
 final class PlanSession implements AutoCloseable {
 
