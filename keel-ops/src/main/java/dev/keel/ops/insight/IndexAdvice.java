@@ -87,8 +87,13 @@ public record IndexAdvice(List<Recommendation> recommendations, List<Rejected> r
         }
     }
 
-    /** A statement that was planned: its cost per call without new indexes, and how often it ran. */
-    public record Examined(String sql, long calls, double cost) {
+    /**
+     * A statement that was planned: its cost per call without new indexes, and how often it ran.
+     *
+     * @param values null when planned as written (or as a generic plan); otherwise the values its range
+     *               parameters were planned with, chosen to match the rows it returned per call
+     */
+    public record Examined(String sql, long calls, double cost, String values) {
         public Examined {
             requireNonNull(sql, "null sql");
         }

@@ -45,6 +45,13 @@ import java.util.regex.Pattern;
  * INSERT and UPDATE statements) times two random page accesses (2 × random_page_cost), roughly a btree leaf
  * read and its write-back per row. DELETE rows are not counted: btree entries are removed later by VACUUM.
  *
+ * <p>A $n statement from pg_stat_statements whose parameters include a range ({@code created_at > $1}) is
+ * planned with values instead of its generic plan when the observed rows per call say how selective it is,
+ * because the generic plan's fixed guess (a third of the rows for a one-sided range) hides the index for
+ * "the recent rows"; see {@link RangeValues}. The statement keeps those values for all its plans, so its
+ * costs stay comparable. Statements whose rows say nothing about the range (aggregates, LIMIT) keep the
+ * generic plan.
+ *
  * <p>Selection is greedy across statements, as in the classic index-selection heuristics (Chaudhuri and
  * Narasayya's "An Efficient, Cost-Driven Index Selection Tool", 1997): repeatedly take the candidate with
  * the largest net saving given the indexes already chosen (which stay as hypothetical indexes, so later
@@ -128,14 +135,18 @@ public final class IndexAdvisor {
     private static final class Planned {
         final int id;
         final Workload.Statement statement;
+        final String planSql;
+        final String values;
         final double cost0;
         final ColumnUse use;
         final Set<String> tables;
         double current;
 
-        Planned(int id, Workload.Statement statement, JsonNode plan) {
+        Planned(int id, Workload.Statement statement, String planSql, String values, JsonNode plan) {
             this.id = id;
             this.statement = statement;
+            this.planSql = planSql;
+            this.values = values;
             this.cost0 = plan.path("Total Cost").asDouble();
             this.current = cost0;
             this.use = ColumnUse.of(plan);
@@ -220,7 +231,18 @@ public final class IndexAdvisor {
                     skipped.add(new Workload.Skipped(s.sql(), failure[0]));
                     continue;
                 }
-                Planned p = new Planned(planned.size(), s, plan.get());
+                String sql = s.sql();
+                JsonNode chosenPlan = plan.get();
+                String values = null;
+                if (workload.source().equals("pg_stat_statements") && !kind.equals("insert")) {
+                    Optional<RangeValues.Choice> c = RangeValues.choose(session, s.sql(), plan.get(), (double) s.rows() / s.calls());
+                    if (c.isPresent()) {
+                        sql = c.get().sql();
+                        chosenPlan = c.get().plan();
+                        values = c.get().values();
+                    }
+                }
+                Planned p = new Planned(planned.size(), s, sql, values, chosenPlan);
                 if (p.tables.isEmpty()) {
                     skipped.add(new Workload.Skipped(s.sql(), "reads no table"));
                 } else {
@@ -251,7 +273,7 @@ public final class IndexAdvisor {
             }
             recommendations.sort(order);
             List<IndexAdvice.Examined> examined = planned.stream()
-                    .map(p -> new IndexAdvice.Examined(p.statement.sql(), p.statement.calls(), p.cost0)).toList();
+                    .map(p -> new IndexAdvice.Examined(p.statement.sql(), p.statement.calls(), p.cost0, p.values)).toList();
             return new IndexAdvice(recommendations, rejected, hypopg.usable(), hypopg.note(), examined, skipped, session.explains());
         }
 
@@ -448,7 +470,7 @@ public final class IndexAdvisor {
                         }
                         oid = created.get();
                     }
-                    Optional<JsonNode> plan = session.plan(p.statement.sql(), failure);
+                    Optional<JsonNode> plan = session.plan(p.planSql, failure);
                     now = plan.map(n -> n.path("Total Cost").asDouble()).orElse(p.current);
                     planCache.put(cacheKey, now);
                 }

@@ -7,7 +7,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -24,7 +26,8 @@ import java.util.regex.Pattern;
  * (GENERIC_PLAN): {@code PREPARE} with {@code plan_cache_mode = force_generic_plan}, then
  * {@code EXPLAIN EXECUTE} with a NULL for each parameter. A parameter of LIMIT or OFFSET is planned as
  * {@value #PLANNED_LIMIT} and 0: pg_stat_statements hides the constant, and a generic plan would assume a
- * tenth of the rows, which hides every index that avoids a sort.
+ * tenth of the rows, which hides every index that avoids a sort. Range parameters may be given literal values
+ * before planning ({@link RangeValues}); the other parameters stay generic.
  */
 final class PlanSession implements AutoCloseable {
 
@@ -146,6 +149,70 @@ final class PlanSession implements AutoCloseable {
         }
     }
 
+    /**
+     * The rows of a read-only query, each column as text (null for SQL NULL), or empty when it fails (the
+     * failure is undone with a savepoint, so the session goes on).
+     */
+    Optional<List<List<String>>> query(String sql, List<String> args) throws SQLException {
+        String sp = savepoint();
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            for (int i = 0; i < args.size(); i++) {
+                ps.setString(i + 1, args.get(i));
+            }
+            List<List<String>> rows = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                int columns = rs.getMetaData().getColumnCount();
+                while (rs.next()) {
+                    List<String> row = new ArrayList<>(columns);
+                    for (int c = 1; c <= columns; c++) {
+                        row.add(rs.getString(c));
+                    }
+                    rows.add(row);
+                }
+            }
+            release(sp);
+            return Optional.of(rows);
+        } catch (SQLException e) {
+            rollbackTo(sp);
+            return Optional.empty();
+        }
+    }
+
+    /** The first row of {@link #query}, or empty when it fails or returns nothing. */
+    Optional<List<String>> row(String sql, List<String> args) throws SQLException {
+        return query(sql, args).filter(rows -> !rows.isEmpty()).map(rows -> rows.get(0));
+    }
+
+    /** The elements of a text[] literal such as pg_stats' histogram_bounds::text, parsed by the server. */
+    Optional<List<String>> textArray(String literal) throws SQLException {
+        return query("select unnest(cast(? as text[]))", List.of(literal))
+                .map(rows -> rows.stream().map(r -> r.get(0)).toList());
+    }
+
+    /**
+     * The types PostgreSQL infers for the parameters of {@code preparedSql} (numbered from $1 without gaps, as
+     * {@link #prepared} gives it), as SQL type names; empty when it cannot be prepared. Checked on PostgreSQL 15.
+     */
+    Optional<List<String>> parameterTypes(String preparedSql) throws SQLException {
+        String sp = savepoint();
+        try (Statement st = connection.createStatement()) {
+            st.execute("prepare keel_adv as " + preparedSql);
+        } catch (SQLException e) {
+            rollbackTo(sp);
+            deallocate();
+            return Optional.empty();
+        }
+        release(sp);
+        try {
+            return query("""
+                    select u.t::text from pg_prepared_statements p, unnest(p.parameter_types) with ordinality u(t, i)
+                    where p.name = 'keel_adv' order by u.i
+                    """, List.of()).map(rows -> rows.stream().map(r -> r.get(0)).toList());
+        } finally {
+            deallocate();
+        }
+    }
+
     /** Creates a hypothetical btree index; returns its oid, or empty with the reason in {@code failure}. */
     Optional<Long> createHypothetical(String createIndex, String[] failure) throws SQLException {
         String sp = savepoint();
@@ -213,8 +280,7 @@ final class PlanSession implements AutoCloseable {
      * OFFSET parameters become constants and the rest are renumbered from $1.
      */
     static String[] prepared(String sql) {
-        // Same length as sql, with string literals blanked, so positions carry over.
-        String code = STRING.matcher(sql).replaceAll(m -> "'" + "x".repeat(m.group().length() - 2) + "'");
+        String code = blankStrings(sql);
         if (!PARAM.matcher(code).find()) {
             return null;
         }
@@ -247,6 +313,11 @@ final class PlanSession implements AutoCloseable {
         int count = remaining.size();
         String args = count == 0 ? "" : "(" + String.join(", ", Collections.nCopies(count, "null")) + ")";
         return new String[]{out.toString(), args};
+    }
+
+    /** The same text with the inside of each string literal blanked, same length, so positions carry over. */
+    static String blankStrings(String sql) {
+        return STRING.matcher(sql).replaceAll(m -> "'" + "x".repeat(m.group().length() - 2) + "'");
     }
 
     private String savepoint() throws SQLException {

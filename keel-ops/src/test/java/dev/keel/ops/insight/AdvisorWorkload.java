@@ -15,9 +15,11 @@ import java.util.Random;
  * records each statement with its calls. Used by the advisor's tests in this module and the CLI's.
  *
  * <p>Missing, and expected to be found: orders (customer_id) for equality, orders (created_at) for a range,
- * payments (customer_id) for a join to a small filtered table, products (price) for ORDER BY ... LIMIT,
+ * payments (customer_id) for a join to a small filtered table, payments (paid_at) for the recent rows
+ * (a one-sided {@code paid_at > $1} that the generic plan would think keeps a third of the table), products
+ * (price) for ORDER BY ... LIMIT,
  * events (account_id, occurred_at) for equality plus range, audit_cold (ref_id) read a few times.
- * Not to be suggested: settings (tiny), orders (id) and events (kind) (already indexed), audit_hot (ref_id)
+ * Not to be suggested: events (occurred_at) (its one-sided range keeps half the rows), settings (tiny), orders (id) and events (kind) (already indexed), audit_hot (ref_id)
  * (read as often as audit_cold, but written 10,000 rows: the index costs more than it saves).
  */
 public final class AdvisorWorkload {
@@ -27,6 +29,10 @@ public final class AdvisorWorkload {
     public static final String JOIN = "select p.id, p.amount from payments p join customers c on c.id = p.customer_id where c.email = ?";
     public static final String SORT = "select id, name, price from products order by price desc limit 10";
     public static final String EQUALITY_RANGE = "select count(*) from events where account_id = ? and occurred_at >= ? and occurred_at < ?";
+    /** The recent rows: a one-sided range on a parameter that returns about 60 of 200,000 rows per call. */
+    public static final String RECENT = "select id, amount from payments where paid_at > ?";
+    /** A one-sided range that returns about half the table per call: no index helps. */
+    public static final String HALF = "select id from events where occurred_at > ?";
     public static final String SERVED_PK = "select * from orders where id = ?";
     public static final String SERVED_INDEX = "select * from events where kind = ?";
     public static final String TINY = "select value from settings where key = ?";
@@ -89,6 +95,10 @@ public final class AdvisorWorkload {
                 ps.setTimestamp(2, Timestamp.from(from));
                 ps.setTimestamp(3, Timestamp.from(from.plusSeconds(3600)));
             });
+            Instant lastPayment = Instant.parse("2024-01-01T00:00:00Z").plusSeconds(200_000);
+            repeat(c, RECENT, 20, ps -> ps.setTimestamp(1, Timestamp.from(lastPayment.minusSeconds(30 + random.nextInt(90)))));
+            Instant middleEvent = Instant.parse("2024-01-01T00:00:00Z").plusSeconds(100_000);
+            repeat(c, HALF, 3, ps -> ps.setTimestamp(1, Timestamp.from(middleEvent.plusSeconds(random.nextInt(4000) - 2000))));
             repeat(c, SERVED_PK, 20, ps -> ps.setLong(1, 1 + random.nextInt(200000)));
             repeat(c, SERVED_INDEX, 20, ps -> ps.setInt(1, random.nextInt(1000)));
             repeat(c, TINY, 20, ps -> ps.setString(1, "k" + (1 + random.nextInt(20))));

@@ -57,6 +57,7 @@ class IndexAdvisorIT {
                 "public.orders (customer_id)",
                 "public.orders (created_at)",
                 "public.payments (customer_id)",
+                "public.payments (paid_at)",
                 "public.products (price)",
                 "public.events (account_id, occurred_at)",
                 "public.audit_cold (ref_id)");
@@ -79,6 +80,28 @@ class IndexAdvisorIT {
             assertThat(r.saving()).isPositive();
             assertThat(r.timeSavedMillis()).isPositive();
         }
+    }
+
+    @Test
+    void oneSidedRangeOnAParameter_recentRows_isFoundByPlanningWithTheObservedSelectivity() {
+        Map<String, IndexAdvice.Recommendation> byKey = advice.recommendations().stream()
+                .collect(Collectors.toMap(r -> key(r.table(), r.columns()), r -> r));
+        assertServes(byKey.get("public.payments (paid_at)"), AdvisorWorkload.RECENT, 20);
+        assertThat(advice.examined()).as(describe(advice)).anySatisfy(e -> {
+            assertThat(e.sql()).isEqualTo(normalized(AdvisorWorkload.RECENT));
+            assertThat(e.values()).startsWith("paid_at > '2024-01-03 07:3");
+        });
+    }
+
+    @Test
+    void oneSidedRangeOnAParameter_halfTheTable_getsNoIndex() {
+        assertThat(keys(advice)).as(describe(advice)).doesNotContain("public.events (occurred_at)");
+        assertThat(advice.recommendations()).flatExtracting(IndexAdvice.Recommendation::statements)
+                .extracting(IndexAdvice.Served::sql).doesNotContain(normalized(AdvisorWorkload.HALF));
+        assertThat(advice.examined()).anySatisfy(e -> {
+            assertThat(e.sql()).isEqualTo(normalized(AdvisorWorkload.HALF));
+            assertThat(e.values()).startsWith("occurred_at > '2024-01-02 ");
+        });
     }
 
     private static void assertServes(IndexAdvice.Recommendation r, String jdbcSql, long calls) {

@@ -61,4 +61,36 @@ class IndexAdvisorTest {
                 List.of("customer_id", "status", "created_at"));
         assertThat(use.rule("public.orders")).containsExactly("customer_id", "status", "amount");
     }
+
+    private static java.util.Optional<List<RangeValues.Param>> rangeParams(String planJson) throws Exception {
+        return RangeValues.rangeParams(new ObjectMapper().readTree(planJson));
+    }
+
+    private static String scan(String filter) {
+        return "{\"Node Type\": \"Seq Scan\", \"Schema\": \"public\", \"Relation Name\": \"orders\", \"Alias\": \"o\","
+                + " \"Plan Rows\": 66667, \"Filter\": \"" + filter + "\"}";
+    }
+
+    @Test
+    void rangeParams_oneSidedReversedAndPairsAreMappedEqualityStaysGeneric() throws Exception {
+        assertThat(rangeParams(scan("(o.created_at > $1)")).orElseThrow())
+                .containsExactly(new RangeValues.Param("public.orders", "created_at", 1, true));
+        assertThat(rangeParams(scan("($1 > o.created_at)")).orElseThrow())
+                .containsExactly(new RangeValues.Param("public.orders", "created_at", 1, false));
+        assertThat(rangeParams(scan("((o.customer_id = $1) AND (o.created_at >= $2) AND (o.created_at <= $3))")).orElseThrow())
+                .containsExactly(new RangeValues.Param("public.orders", "created_at", 2, true),
+                        new RangeValues.Param("public.orders", "created_at", 3, false));
+        assertThat(rangeParams(scan("(o.customer_id = $1)")).orElseThrow()).isEmpty();
+    }
+
+    @Test
+    void rangeParams_whenRowsDoNotFollowTheRangeOrAParameterIsNotAPlainComparison_keepsTheGenericPlan() throws Exception {
+        // Aggregate: one row per call says nothing about the range.
+        assertThat(rangeParams("{\"Node Type\": \"Aggregate\", \"Plans\": [" + scan("(o.created_at > $1)") + "]}")).isEmpty();
+        // Two range columns, two lower bounds, an expression, a parameter used twice.
+        assertThat(rangeParams(scan("((o.created_at > $1) AND (o.amount < $2))"))).isEmpty();
+        assertThat(rangeParams(scan("((o.created_at > $1) AND (o.created_at >= $2))"))).isEmpty();
+        assertThat(rangeParams(scan("(o.created_at > ($1 - '1 day'::interval))"))).isEmpty();
+        assertThat(rangeParams(scan("((o.created_at > $1) OR (o.customer_id = $1))"))).isEmpty();
+    }
 }
