@@ -304,7 +304,9 @@ final class ActivityChecks {
                   union select unnest(blockers) from w
                 ), here as (select oid from pg_database where datname = current_database())
                 select a.pid, a.datname, a.usename, a.application_name, a.state, w.blockers, l.locktype, l.mode,
-                       case when rel.database = (select oid from here) then rel.relation::regclass::text
+                       case when rel.database = (select oid from here)
+                              then (select format('%%I.%%I', n.nspname, cl.relname) from pg_class cl
+                                    join pg_namespace n on n.oid = cl.relnamespace where cl.oid = rel.relation)
                             when rel.relation is not null then 'relation ' || rel.relation || ' of database ' || rel.database
                        end,
                        extract(epoch from now() - l.waitstart), extract(epoch from now() - a.xact_start),
