@@ -461,11 +461,11 @@ final class ActivityChecks {
     List<Finding> cacheHit() throws SQLException {
         List<Finding> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(MARKER + """
-                select datname, blks_hit, blks_read, stats_reset::text
-                from pg_stat_database
-                where datname is not null and blks_hit + blks_read >= ?
-                  and blks_hit::float8 / (blks_hit + blks_read) < ?
-                order by datname""")) {
+                select s.datname, s.blks_hit, s.blks_read, s.stats_reset::text
+                from pg_stat_database s join pg_database d on d.oid = s.datid
+                where d.datallowconn and not d.datistemplate and s.blks_hit + s.blks_read >= ?
+                  and s.blks_hit::float8 / (s.blks_hit + s.blks_read) < ?
+                order by s.datname""")) {
             ps.setLong(1, CACHE_MIN_BLOCKS);
             ps.setDouble(2, CACHE_HIT_WARN);
             try (ResultSet rs = ps.executeQuery()) {
