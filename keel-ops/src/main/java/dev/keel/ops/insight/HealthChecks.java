@@ -240,7 +240,7 @@ public final class HealthChecks {
         }
     }
 
-    private static boolean onThisMachine(Connection c) throws SQLException {
+    static boolean onThisMachine(Connection c) throws SQLException {
         String url = c.getMetaData().getURL();
         if (url == null || !url.startsWith("jdbc:postgresql:")) {
             return false;

@@ -168,7 +168,7 @@ public final class ObjectChecks {
 
     static List<Finding> unusedIndexes(Connection c) throws SQLException {
         List<Finding> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(UNUSED_INDEXES); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + UNUSED_INDEXES); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 String index = rs.getString("index_name");
                 long bytes = rs.getLong("bytes");
@@ -231,7 +231,7 @@ public final class ObjectChecks {
 
     static List<Finding> duplicateIndexes(Connection c) throws SQLException {
         List<Finding> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(DUPLICATE_INDEXES); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + DUPLICATE_INDEXES); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 String index = rs.getString("index_name");
                 String kept = rs.getString("kept");
@@ -269,7 +269,7 @@ public final class ObjectChecks {
 
     static List<Finding> invalidIndexes(Connection c) throws SQLException {
         List<Finding> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(INVALID_INDEXES); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + INVALID_INDEXES); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 String index = rs.getString("index_name");
                 boolean unique = rs.getBoolean("indisunique");
@@ -299,7 +299,7 @@ public final class ObjectChecks {
 
     static List<Finding> notValidConstraints(Connection c) throws SQLException {
         List<Finding> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(NOT_VALID_CONSTRAINTS); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + NOT_VALID_CONSTRAINTS); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 String table = rs.getString("table_name");
                 String name = rs.getString("constraint_name");
@@ -340,7 +340,7 @@ public final class ObjectChecks {
 
     static List<Finding> unindexedForeignKeys(Connection c) throws SQLException {
         List<Finding> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(UNINDEXED_FOREIGN_KEYS); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + UNINDEXED_FOREIGN_KEYS); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 String table = rs.getString("table_name");
                 String name = rs.getString("constraint_name");
@@ -378,7 +378,7 @@ public final class ObjectChecks {
 
     static List<Finding> seqScanHeavy(Connection c) throws SQLException {
         List<Finding> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(SEQ_SCAN_HEAVY_TABLES)) {
+        try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + SEQ_SCAN_HEAVY_TABLES)) {
             ps.setLong(1, SEQ_SCAN_MIN_ROWS);
             ps.setLong(2, SEQ_SCAN_MIN_SCANS);
             try (ResultSet rs = ps.executeQuery()) {
@@ -443,7 +443,7 @@ public final class ObjectChecks {
 
     static List<Finding> tableBloat(Connection c) throws SQLException {
         List<Finding> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(TABLE_BLOAT_ESTIMATE)) {
+        try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + TABLE_BLOAT_ESTIMATE)) {
             ps.setDouble(1, BLOAT_MIN_RATIO);
             ps.setLong(2, BLOAT_MIN_BYTES);
             try (ResultSet rs = ps.executeQuery()) {
@@ -519,7 +519,7 @@ public final class ObjectChecks {
 
     static List<Finding> indexBloat(Connection c) throws SQLException {
         List<Finding> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(INDEX_BLOAT_ESTIMATE)) {
+        try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + INDEX_BLOAT_ESTIMATE)) {
             ps.setDouble(1, BLOAT_MIN_RATIO);
             ps.setLong(2, BLOAT_MIN_BYTES);
             try (ResultSet rs = ps.executeQuery()) {
@@ -580,7 +580,7 @@ public final class ObjectChecks {
     static List<Finding> vacuumAndAnalyze(Connection c) throws SQLException {
         List<Finding> vacuum = new ArrayList<>();
         List<Finding> analyze = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(VACUUM_AND_ANALYZE); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + VACUUM_AND_ANALYZE); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 String table = rs.getString("table_name");
                 boolean autovacuum = rs.getBoolean("autovacuum");
@@ -649,7 +649,7 @@ public final class ObjectChecks {
 
     static List<Finding> wraparound(Connection c, long warnAge, long errorAge) throws SQLException {
         List<Finding> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(WRAPAROUND)) {
+        try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + WRAPAROUND)) {
             for (int i = 1; i <= 4; i++) {
                 ps.setLong(i, warnAge);
             }
@@ -729,7 +729,7 @@ public final class ObjectChecks {
 
     static List<Finding> sequences(Connection c) throws SQLException {
         List<Finding> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(SEQUENCES)) {
+        try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + SEQUENCES)) {
             ps.setDouble(1, SEQUENCE_WARN_RATIO);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -791,7 +791,7 @@ public final class ObjectChecks {
 
     static List<Finding> cacheHitRatio(Connection c, long minBlocks, double below) throws SQLException {
         List<Finding> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(CACHE_HIT_RATIOS)) {
+        try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + CACHE_HIT_RATIOS)) {
             ps.setLong(1, minBlocks);
             ps.setDouble(2, below);
             try (ResultSet rs = ps.executeQuery()) {
