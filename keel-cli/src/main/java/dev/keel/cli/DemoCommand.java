@@ -18,6 +18,12 @@ import dev.keel.ops.backup.BackupKeys;
 import dev.keel.ops.backup.BackupVerifier;
 import dev.keel.ops.backup.BaseBackups;
 import dev.keel.ops.backup.LocalRepository;
+import dev.keel.ops.insight.IndexAdvice;
+import dev.keel.ops.insight.IndexAdvisor;
+import dev.keel.ops.insight.Insight;
+import dev.keel.ops.insight.InsightOptions;
+import dev.keel.ops.insight.InsightReport;
+import dev.keel.ops.insight.Workload;
 import dev.keel.schema.lint.LintContext;
 import dev.keel.schema.migrate.MigrationSettings;
 import dev.keel.schema.review.MigrationReview;
@@ -126,7 +132,10 @@ final class DemoCommand implements Callable<Integer> {
             FindingsRenderer.text(cli.color(), 100).render(lint, out);
             out.println();
         }
-        step(cli, 6, "encrypted backup and WAL archive, proven by restoring it");
+        step(cli, 6, "a short workload, then the insight report and the index advice");
+        insight(cli, server, database);
+
+        step(cli, 7, "encrypted backup and WAL archive, proven by restoring it");
         LocalRepository repo = BackupCommands.repository(project);
         Path keyFile = BackupCommands.defaultKeyFile(project);
         if (!Files.exists(keyFile)) {
@@ -154,14 +163,74 @@ final class DemoCommand implements Callable<Integer> {
         out.printf("      WAL is archived into %s as it fills (at least every minute): keel restore --time T recovers to any%n"
                 + "      moment since the backup; keel wal status shows the archiver%n", relative(repo.root()));
         out.println();
-        out.println("Next: cd " + relative(dir) + " and try `keel info`, `keel drift`, `keel inspect --lint`, `keel db psql`.");
+        out.println("Next: cd " + relative(dir) + " and try `keel info`, `keel insight`, `keel advise indexes`, `keel maintain plan`,"
+                + " `keel db psql`.");
         out.println("Stop the database with `keel db stop` there; the data stays in " + relative(server.home()) + ".");
         out.flush();
         return 0;
     }
 
+    private static final int STEPS = 7;
+
+    /**
+     * The shop's everyday reads, run for real with varied values so pg_stat_statements weighs them: most are
+     * served by the migrations' indexes; audit lookups by entity and the newest orders of a status are not.
+     */
+    private static final List<String> WORKLOAD = List.of(
+            "select o.order_id, o.status, o.placed_at from shop.orders o where o.customer_id = ? order by o.placed_at desc",
+            "select l.product_id, l.quantity from shop.order_lines l where l.order_id = ?",
+            "select occurred_at, actor, action from shop.audit_events where entity_type = 'order' and entity_id = ?",
+            "select order_id, placed_at from shop.orders where status = 'pending' and placed_at > now() - make_interval(days => ?)"
+                    + " order by placed_at desc limit 20",
+            "select p.name, p.price from shop.products p where p.product_id = ?");
+
+    /** Step 6: a short real workload, then {@code keel insight} and {@code keel advise indexes} on it. */
+    private static void insight(Cli cli, EmbeddedPostgres server, String database) throws SQLException {
+        var out = cli.out();
+        int rounds = 200;
+        long t0 = System.nanoTime();
+        try (Connection c = server.connect(database)) {
+            try (var st = c.createStatement()) {
+                st.execute("create extension if not exists pg_stat_statements");
+                st.execute("select pg_stat_statements_reset(0, (select oid from pg_database where datname = current_database()), 0)");
+            }
+            java.util.Random random = new java.util.Random(42);
+            for (String sql : WORKLOAD) {
+                try (var ps = c.prepareStatement(sql)) {
+                    for (int i = 0; i < rounds; i++) {
+                        ps.setInt(1, 1 + random.nextInt(sql.contains("make_interval") ? 30 : 1000));
+                        try (var rs = ps.executeQuery()) {
+                            while (rs.next()) {
+                                // read every row, as an application would
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out.printf(Locale.ROOT, "      ran %d statements (%d kinds x %d) in %.1f s%n", WORKLOAD.size() * rounds, WORKLOAD.size(),
+                rounds, (System.nanoTime() - t0) / 1e9);
+        out.println("      keel insight:");
+        out.println();
+        InsightReport report;
+        IndexAdvice advice;
+        try (Connection c = server.connect(database)) {
+            report = Insight.report(c, InsightOptions.defaults().withTopN(5).withCreateExtension(true));
+            advice = IndexAdvisor.advise(c, Workload.fromStatStatements(c, 1, 100),
+                    IndexAdvisor.Options.defaults().withStatus(line -> { }));
+        }
+        out.print(indent(InsightCommand.text(report)));
+        out.println();
+        FindingsRenderer.text(cli.color(), 100).render(report.findings(), out);
+        out.println();
+        out.println("      keel advise indexes:");
+        out.println();
+        out.print(indent(AdviseCommands.text(advice)));
+        out.println();
+    }
+
     private static void step(Cli cli, int n, String what) {
-        cli.out().printf("[%d/6] %s%n", n, what);
+        cli.out().printf("[%d/%d] %s%n", n, STEPS, what);
         cli.out().flush();
     }
 

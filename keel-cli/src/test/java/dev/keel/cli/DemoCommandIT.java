@@ -29,14 +29,16 @@ class DemoCommandIT {
 
         assertThat(run.exitCode()).as(run.all()).isZero();
         assertThat(run.out())
-                .contains("[1/6] embedded PostgreSQL").contains("started: PostgreSQL")
+                .contains("[1/7] embedded PostgreSQL").contains("started: PostgreSQL")
                 .contains("applied 7 migrations; schema at version 6")
                 .contains("generated sample data at scale 1")
                 .contains("order_lines")
                 .contains("design.no-primary-key").contains("shop.audit_events")
                 .contains("5 findings: 1 error, 4 warnings")
-                .contains("[5/6] migration lint of an unsafe change")
-                .contains("[6/6] encrypted backup").contains("verify: PASS")
+                .contains("[5/7] migration lint of an unsafe change")
+                .contains("[6/7] a short workload").contains("Top statements by total time")
+                .contains("CREATE INDEX CONCURRENTLY ON shop.audit_events")
+                .contains("[7/7] encrypted backup").contains("verify: PASS")
                 .contains("lint.add-column-volatile-default").contains("lint.rename-column");
         String password = Files.readString(dir.resolve(".keel/pg/password")).strip();
         assertThat(run.all()).doesNotContain(password);
