@@ -34,12 +34,15 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "insight", header = "Report what needs attention: statements, sessions, locks, settings.",
         mixinStandardHelpOptions = true,
+        subcommands = {InsightHistoryCommands.Snapshot.class, InsightHistoryCommands.History.class},
         description = {"Reads the target's statistics views and settings and reports, as findings with a remedy each:",
             "slow statements, long-running and idle-in-transaction sessions, blocking chains, connections near",
             "max_connections, low cache hit ratios, replication lag, inactive replication slots holding WAL,",
             "checkpoint pressure and settings far from sane for the machine. Text output starts with the top",
             "statements (pg_stat_statements) and the connections by state. Keel never creates pg_stat_statements",
-            "in your database by itself (the finding says what to run); on the embedded server it does."})
+            "in your database by itself (the finding says what to run); on the embedded server it does.",
+            "With snapshots (keel insight snapshot) it also reports trends: statements that got slower or much more",
+            "frequent between intervals, and tables or the database growing fast."})
 final class InsightCommand implements Callable<Integer> {
 
     @Spec

@@ -27,7 +27,7 @@ record ColumnUse(Map<String, LinkedHashSet<String>> eq, Map<String, LinkedHashSe
         Map<String, List<String>> sort, Set<String> seqScanned) {
 
     static final int MAX_COLUMNS = 4;
-    private static final String IDENT = "(?:[A-Za-z_][\\w$]*|\"(?:[^\"]|\"\")+\")";
+    private static final String IDENT = "(?:[A-Za-z_][\\w$]*|\"(?:[^\"]++|\"\")++\")";
     // alias.column, not part of a longer dotted name, not a function name.
     private static final Pattern REF = Pattern.compile("(?<![\\w.\"$])(" + IDENT + ")\\.(" + IDENT + ")(?![\\w\"(.])");
     private static final Pattern AFTER = Pattern.compile(
@@ -126,7 +126,7 @@ record ColumnUse(Map<String, LinkedHashSet<String>> eq, Map<String, LinkedHashSe
     }
 
     private void conditions(String expression, Map<String, Set<String>> aliases) {
-        String code = expression.replaceAll("'(?:[^']|'')*'", "''");
+        String code = expression.replaceAll("'(?:[^']++|'')*+'", "''");
         Matcher m = REF.matcher(code);
         while (m.find()) {
             String table = table(m.group(1), aliases);

@@ -72,7 +72,7 @@ public final class IndexAdvisor {
     static final long RULE_MIN_ROWS = 10_000;
 
     private static final Pattern WRITE_TARGET = Pattern.compile(
-            "(?is)^\\s*(?:insert\\s+into|update(?:\\s+only)?|delete\\s+from(?:\\s+only)?)\\s+((?:\"(?:[^\"]|\"\")+\"|[\\w$]+)(?:\\s*\\.\\s*(?:\"(?:[^\"]|\"\")+\"|[\\w$]+))?)");
+            "(?is)^\\s*(?:insert\\s+into|update(?:\\s+only)?|delete\\s+from(?:\\s+only)?)\\s+((?:\"(?:[^\"]++|\"\")++\"|[\\w$]+)(?:\\s*\\.\\s*(?:\"(?:[^\"]++|\"\")++\"|[\\w$]+))?)");
 
     /**
      * How to advise.
@@ -300,8 +300,8 @@ public final class IndexAdvisor {
             if (kind.equals("delete") || s.rows() <= 0) {
                 return;
             }
-            Matcher m = WRITE_TARGET.matcher(s.sql());
-            if (!m.find()) {
+            String target = writeTarget(s.sql());
+            if (target == null) {
                 return;
             }
             // Checked on PostgreSQL 15: to_regclass resolves the name as the statement would, on this search_path.
@@ -309,7 +309,7 @@ public final class IndexAdvisor {
                     select n.nspname || '.' || c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
                     where c.oid = pg_catalog.to_regclass(?)
                     """)) {
-                ps.setString(1, m.group(1).replaceAll("\\s+", ""));
+                ps.setString(1, target.replaceAll("\\s+", ""));
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
                         rowsWritten.merge(rs.getString(1), (double) s.rows(), Double::sum);
@@ -513,5 +513,11 @@ public final class IndexAdvisor {
                 }
             }
         }
+    }
+
+    /** The table an INSERT, UPDATE or DELETE writes to, as written in the statement, or null. */
+    static String writeTarget(String sql) {
+        Matcher m = WRITE_TARGET.matcher(sql);
+        return m.find() ? m.group(1) : null;
     }
 }

@@ -87,6 +87,8 @@ public final class Insight {
             run("sequences", findings, session, () -> ObjectChecks.sequences(c));
             run("table-cache-hit", findings, session, () -> ObjectChecks.cacheHitRatio(c, ObjectChecks.CACHE_MIN_BLOCKS,
                     ObjectChecks.CACHE_INFO_RATIO));
+            // Trends between the snapshots of keel insight snapshot (nothing when there are none).
+            run("trends", findings, session, () -> StatementHistory.trendFindings(c).list());
             // ---- end of the check groups
         } finally {
             try {

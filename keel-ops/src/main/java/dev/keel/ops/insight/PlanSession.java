@@ -35,7 +35,7 @@ final class PlanSession implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern PARAM = Pattern.compile("\\$(\\d+)");
     private static final Pattern LIMIT_PARAM = Pattern.compile("(?i)\\b(limit|offset)\\s+\\$(\\d+)\\b");
-    private static final Pattern STRING = Pattern.compile("'(?:[^']|'')*'");
+    private static final Pattern STRING = Pattern.compile("'(?:[^']++|'')*+'");
 
     private final Connection connection;
     private final boolean autoCommit;

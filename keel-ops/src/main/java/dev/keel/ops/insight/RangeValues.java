@@ -52,7 +52,7 @@ final class RangeValues {
     }
 
     static final double CLOSE_ENOUGH = 2.0;
-    private static final String IDENT = "(?:[A-Za-z_][\\w$]*|\"(?:[^\"]|\"\")+\")";
+    private static final String IDENT = "(?:[A-Za-z_][\\w$]*|\"(?:[^\"]++|\"\")++\")";
     private static final Pattern ANY_PARAM = Pattern.compile("\\$(\\d+)(?!\\d)");
     private static final Pattern COLUMN_FIRST = Pattern.compile(
             "\\((" + IDENT + ")\\.(" + IDENT + ") (=|<=|>=|<|>) \\$(\\d+)\\)");

@@ -30,6 +30,16 @@ class IndexAdvisorTest {
     }
 
     @Test
+    void longLiteralsAndIdentifiers_doNotOverflowTheStack() {
+        // a data-loading statement in pg_stat_statements can carry a literal of megabytes: the sample shop's does
+        String big = "x".repeat(200_000);
+        String sql = "insert into \"" + big + "\" values ('" + big + "''s', $1)";
+        assertThat(PlanSession.blankStrings(sql)).hasSameSizeAs(sql).doesNotContain("'s'");
+        assertThat(PlanSession.prepared(sql)[0]).endsWith("$1)");
+        assertThat(IndexAdvisor.writeTarget(sql)).isEqualTo("\"" + big + "\"");
+    }
+
+    @Test
     void reasonToSkip_utilityCatalogAndOwnStatements() {
         assertThat(Workload.reasonToSkip("SET application_name = $1")).isEqualTo("utility statement");
         assertThat(Workload.reasonToSkip("explain select 1")).isEqualTo("utility statement");
