@@ -6,7 +6,9 @@ import dev.keel.core.catalog.CatalogOptions;
 import dev.keel.core.catalog.CatalogReader;
 import dev.keel.core.catalog.CatalogSummary;
 import dev.keel.core.design.SchemaDesignRules;
+import dev.keel.core.findings.Finding;
 import dev.keel.core.findings.Findings;
+import dev.keel.core.findings.Severity;
 import dev.keel.core.findings.FindingsRenderer;
 import dev.keel.core.progress.Progress;
 import dev.keel.core.project.Project;
@@ -221,7 +223,16 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.print(indent(InsightCommand.text(report)));
         out.println();
-        FindingsRenderer.text(cli.color(), 100).render(report.findings(), out);
+        // the warnings in full; the info findings counted by rule (keel insight shows them all)
+        FindingsRenderer.text(cli.color(), 100).render(report.findings().atLeast(Severity.WARNING), out);
+        Map<String, Long> info = report.findings().list().stream().filter(f -> f.severity() == Severity.INFO)
+                .collect(java.util.stream.Collectors.groupingBy(Finding::rule, java.util.TreeMap::new,
+                        java.util.stream.Collectors.counting()));
+        if (!info.isEmpty()) {
+            StringBuilder line = new StringBuilder();
+            info.forEach((rule, n) -> line.append(line.length() == 0 ? "" : ", ").append(n).append(' ').append(rule));
+            out.println("      and " + report.findings().count(Severity.INFO) + " info findings (keel insight lists them): " + line);
+        }
         out.println();
         out.println("      keel advise indexes:");
         out.println();

@@ -1,5 +1,6 @@
 package dev.keel.core.connect;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -47,6 +48,36 @@ public record ConnectionSpec(String host, int port, String database, String user
             sb.setLength(sb.length() - 1);
         }
         return sb.toString();
+    }
+
+    /**
+     * The environment a libpq program (pg_dump, pgbench, ...) connects with: the password and the TLS and
+     * session settings, which never go on its command line; JDBC-only parameters are left out.
+     */
+    public Map<String, String> libpqEnvironment(String applicationName) {
+        Objects.requireNonNull(applicationName, "null applicationName");
+        Map<String, String> env = new LinkedHashMap<>();
+        if (password != null) {
+            env.put("PGPASSWORD", password);
+        }
+        env.put("PGAPPNAME", applicationName);
+        params.forEach((k, v) -> {
+            String var = switch (k) {
+                case "sslmode" -> "PGSSLMODE";
+                case "sslrootcert" -> "PGSSLROOTCERT";
+                case "sslcert" -> "PGSSLCERT";
+                case "sslkey" -> "PGSSLKEY";
+                case "sslcrl" -> "PGSSLCRL";
+                case "connect_timeout", "connectTimeout" -> "PGCONNECT_TIMEOUT";
+                case "options" -> "PGOPTIONS";
+                case "target_session_attrs" -> "PGTARGETSESSIONATTRS";
+                default -> null;
+            };
+            if (var != null) {
+                env.put(var, v);
+            }
+        });
+        return env;
     }
 
     public ConnectionSpec withDatabase(String other) {

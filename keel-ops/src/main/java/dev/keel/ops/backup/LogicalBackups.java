@@ -148,7 +148,7 @@ public final class LogicalBackups {
                 options.tables().forEach(t -> cmd.add("--table=" + t));
             }
             String phase = "pg_dump, " + options.jobs() + (options.jobs() == 1 ? " job" : " jobs");
-            runTool("pg_dump", cmd, environment(source, "keel dump"), scratch, archive, progress, phase,
+            runTool("pg_dump", cmd, source.libpqEnvironment("keel dump"), scratch, archive, progress, phase,
                     "pg_dump of " + source.display());
             List<Path> files = archiveFiles(archive);
             long raw = 0;
@@ -237,7 +237,7 @@ public final class LogicalBackups {
             cmd.addAll(connectionArgs(target));
             cmd.add(archive.toString());
             String phase = "pg_restore, " + options.jobs() + (options.jobs() == 1 ? " job" : " jobs");
-            runTool("pg_restore", cmd, environment(target, "keel load"), scratch, null, progress, phase,
+            runTool("pg_restore", cmd, target.libpqEnvironment("keel load"), scratch, null, progress, phase,
                     "pg_restore of " + backupId + " into " + target.display());
             return new LoadResult(backupId, target.database(), tables, raw, created, (System.nanoTime() - t0) / 1_000_000);
         } catch (IOException e) {
@@ -291,32 +291,6 @@ public final class LogicalBackups {
         String dbname = "dbname='" + spec.database().replace("\\", "\\\\").replace("'", "\\'") + "'";
         return List.of("--host=" + spec.host(), "--port=" + spec.port(), "--username=" + spec.user(), "--no-password",
                 "--dbname=" + dbname);
-    }
-
-    /** libpq reads the password and the TLS settings from the environment; JDBC-only parameters are left out. */
-    private static Map<String, String> environment(ConnectionSpec spec, String appName) {
-        Map<String, String> env = new LinkedHashMap<>();
-        if (spec.password() != null) {
-            env.put("PGPASSWORD", spec.password());
-        }
-        env.put("PGAPPNAME", appName);
-        spec.params().forEach((k, v) -> {
-            String var = switch (k) {
-                case "sslmode" -> "PGSSLMODE";
-                case "sslrootcert" -> "PGSSLROOTCERT";
-                case "sslcert" -> "PGSSLCERT";
-                case "sslkey" -> "PGSSLKEY";
-                case "sslcrl" -> "PGSSLCRL";
-                case "connect_timeout", "connectTimeout" -> "PGCONNECT_TIMEOUT";
-                case "options" -> "PGOPTIONS";
-                case "target_session_attrs" -> "PGTARGETSESSIONATTRS";
-                default -> null;
-            };
-            if (var != null) {
-                env.put(var, v);
-            }
-        });
-        return env;
     }
 
     /**

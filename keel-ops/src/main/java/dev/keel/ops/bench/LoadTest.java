@@ -298,7 +298,7 @@ public final class LoadTest {
     private static Run run(List<String> cmd, ConnectionSpec spec, Consumer<String> onLine) {
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        pb.environment().putAll(environment(spec));
+        pb.environment().putAll(spec.libpqEnvironment("keel bench"));
         Process p;
         try {
             p = pb.start();
@@ -329,33 +329,6 @@ public final class LoadTest {
     static List<String> connectionArgs(ConnectionSpec spec) {
         String dbname = "dbname='" + spec.database().replace("\\", "\\\\").replace("'", "\\'") + "'";
         return List.of("--host=" + spec.host(), "--port=" + spec.port(), "--username=" + spec.user(), dbname);
-    }
-
-    /**
-     * libpq's environment: the password and TLS settings, never argv (the same mapping as the dump commands';
-     * a candidate for keel-core's connect package).
-     */
-    static Map<String, String> environment(ConnectionSpec spec) {
-        Map<String, String> env = new LinkedHashMap<>();
-        if (spec.password() != null) {
-            env.put("PGPASSWORD", spec.password());
-        }
-        env.put("PGAPPNAME", "keel bench");
-        spec.params().forEach((k, v) -> {
-            String var = switch (k) {
-                case "sslmode" -> "PGSSLMODE";
-                case "sslrootcert" -> "PGSSLROOTCERT";
-                case "sslcert" -> "PGSSLCERT";
-                case "sslkey" -> "PGSSLKEY";
-                case "connect_timeout", "connectTimeout" -> "PGCONNECT_TIMEOUT";
-                case "options" -> "PGOPTIONS";
-                default -> null;
-            };
-            if (var != null) {
-                env.put(var, v);
-            }
-        });
-        return env;
     }
 
     private static void write(Path f, String text) {

@@ -180,7 +180,7 @@ public final class Explainer {
     /** The columns of {@code columns} that {@code expression} mentions, in the order it mentions them. */
     static List<String> columnsIn(String expression, List<String> columns) {
         TreeMap<Integer, String> found = new TreeMap<>();
-        String code = expression.replaceAll("'(?:[^']|'')*'", "''"); // no columns inside string literals
+        String code = expression.replaceAll("'(?:[^']++|'')*+'", "''"); // no columns inside string literals
         for (String column : columns) {
             Matcher m = Pattern.compile("(?<![\\w\"$])(?:\\w+\\.)?\"?" + Pattern.quote(column) + "\"?(?![\\w\"(])")
                     .matcher(code);

@@ -58,7 +58,7 @@ import java.util.Locale;
  *   its range (error from {@value #SEQUENCE_ERROR_RATIO}), where the range ends at the smaller of the
  *   sequence's maximum and the maximum of the integer column it feeds (a bigint sequence feeding an int4 column
  *   ends at 2147483647).</li>
- * <li>{@code insight.cache-hit-ratio}: heap and index blocks of a table found in shared buffers, for tables
+ * <li>{@code insight.table-cache-hit-ratio}: heap and index blocks of a table found in shared buffers, for tables
  *   with at least {@value #CACHE_MIN_BLOCKS} block accesses; info below {@value #CACHE_INFO_RATIO}, warning
  *   below {@value #CACHE_WARN_RATIO}.</li>
  * </ul>
@@ -81,7 +81,7 @@ public final class ObjectChecks {
     public static final String XID_WRAPAROUND = "insight.xid-wraparound";
     public static final String MULTIXACT_WRAPAROUND = "insight.multixact-wraparound";
     public static final String SEQUENCE_EXHAUSTION = "insight.sequence-exhaustion";
-    public static final String CACHE_HIT_RATIO = "insight.cache-hit-ratio";
+    public static final String CACHE_HIT_RATIO = "insight.table-cache-hit-ratio";
 
     /** Every rule id these checks report, in the order they run. */
     public static final List<String> RULES = List.of(UNUSED_INDEX, DUPLICATE_INDEX, REDUNDANT_INDEX, INVALID_INDEX,

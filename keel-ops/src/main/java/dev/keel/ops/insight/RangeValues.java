@@ -155,7 +155,7 @@ final class RangeValues {
                 if (!node.hasNonNull(field)) {
                     continue;
                 }
-                String text = node.get(field).asText().replaceAll("'(?:[^']|'')*'", "''");
+                String text = node.get(field).asText().replaceAll("'(?:[^']++|'')*+'", "''");
                 Matcher m = COLUMN_FIRST.matcher(text);
                 while (m.find()) {
                     if (!add(all, useOf, aliases, m.group(1), m.group(2), m.group(3), Integer.parseInt(m.group(4)))) {

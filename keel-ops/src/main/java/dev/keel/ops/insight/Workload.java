@@ -148,7 +148,7 @@ public record Workload(List<Statement> statements, List<Skipped> skipped, String
         if (KEEL_OWN.matcher(s).find()) {
             return "Keel's own statement";
         }
-        if (CATALOG.matcher(s.replaceAll("'(?:[^']|'')*'", "''")).find()) {
+        if (CATALOG.matcher(s.replaceAll("'(?:[^']++|'')*+'", "''")).find()) {
             return "reads the system catalog";
         }
         return null;

@@ -37,6 +37,8 @@ class IndexAdvisorTest {
         assertThat(PlanSession.blankStrings(sql)).hasSameSizeAs(sql).doesNotContain("'s'");
         assertThat(PlanSession.prepared(sql)[0]).endsWith("$1)");
         assertThat(IndexAdvisor.writeTarget(sql)).isEqualTo("\"" + big + "\"");
+        assertThat(Workload.reasonToSkip("select * from t where note = '" + big + "'")).isNull();
+        assertThat(Workload.reasonToSkip(sql)).isNull();
     }
 
     @Test
