@@ -37,7 +37,7 @@ final class InsightHistoryCommands {
     @Command(name = "snapshot", header = "Store a snapshot of pg_stat_statements and sizes on the target.",
             mixinStandardHelpOptions = true,
             description = {"Stores this database's pg_stat_statements rows and the sizes of the database, its tables",
-                "and indexes in schema keel on the target (created on the first snapshot; the user needs CREATE on",
+                "and indexes in schema keel_history on the target (created on the first snapshot; the user needs CREATE on",
                 "the database once, or a superuser creates it). Without pg_stat_statements only sizes are stored,",
                 "and the command says so. Snapshots outside --keep are removed. Take one regularly (cron, or",
                 "keel serve later): keel insight history then shows what happened in each interval."})

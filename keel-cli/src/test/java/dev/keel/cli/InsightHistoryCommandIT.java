@@ -37,7 +37,7 @@ class InsightHistoryCommandIT {
     @Test
     void snapshotThenHistory_json_showsTheIntervalsCallsAndGrowth(TestDatabase db) throws Exception {
         db.execute("""
-                drop schema if exists keel cascade;
+                drop schema if exists keel_history cascade;
                 create extension if not exists pg_stat_statements;
                 create table hist_items (id int primary key, v text);
                 insert into hist_items select g, 'x' from generate_series(1, 100) g;

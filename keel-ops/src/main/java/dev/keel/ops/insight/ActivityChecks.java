@@ -119,7 +119,7 @@ final class ActivityChecks {
                          s.blk_read_time + s.blk_write_time as io_ms, s.temp_blks_written
                   from %s s left join pg_roles r on r.oid = s.userid
                   where s.dbid = (select oid from pg_database where datname = current_database())
-                    and s.toplevel and s.query not like '/* keel insight */%%' and s.query not like '%%keel.insight\\_%%'
+                    and s.toplevel and s.query not like '/* keel insight */%%' and s.query not like '%%keel\\_history%%'
                 ), ranked as (
                   select s.*, sum(total_exec_time) over () as all_ms,
                          row_number() over (order by total_exec_time desc, queryid) as by_total,

@@ -105,9 +105,9 @@ public final class ObjectChecks {
     static final double CACHE_INFO_RATIO = 0.95;
     static final double CACHE_WARN_RATIO = 0.8;
 
-    /** Relations of user schemas: not the catalogs, not TOAST, not other sessions' temporary schemas. */
+    // user objects only: not the system schemas, not Keel's own history (schema keel_history, from keel insight snapshot)
     private static final String USER_SCHEMA = """
-            n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_toast%'
+            n.nspname not in ('pg_catalog', 'information_schema', 'keel_history') and n.nspname not like 'pg\\_toast%'
             and not pg_is_other_temp_schema(n.oid)""";
 
     private ObjectChecks() {
@@ -163,6 +163,8 @@ public final class ObjectChecks {
               and not i.indisunique and not i.indisprimary and not i.indisexclusion
               and not exists (select 1 from pg_constraint k
                               where k.conindid = i.indexrelid and k.conrelid = i.indrelid and k.contype in ('p', 'u', 'x'))
+              -- Flyway's history index serves its own occasional reads: never advise dropping it
+              and t.relname <> 'flyway_schema_history'
               and %s
             order by 1""".formatted(USER_SCHEMA);
 

@@ -40,31 +40,31 @@ import java.util.regex.Pattern;
  * snapshot statements are left out of the history.
  *
  * <p>Tables are created on the first snapshot (CREATE ... IF NOT EXISTS) and a version marker,
- * {@code keel.component_version('insight', 1)}, lets a later Keel migrate them. Checked on PostgreSQL 15 with
+ * {@code keel_history.component_version('insight', 1)}, lets a later Keel migrate them. Checked on PostgreSQL 15 with
  * pg_stat_statements 1.10; the columns read exist in 13 to 17 (17 renames blk_read_time, which is not read).
  */
 public final class StatementHistory {
 
-    /** The version of the tables this code writes; stored in keel.component_version. */
+    /** The version of the tables this code writes; stored in keel_history.component_version. */
     static final int VERSION = 1;
     /** Snapshots kept when nothing else is said: 30 days. */
     public static final Retention DEFAULT_RETENTION = Retention.age(Duration.ofDays(30));
 
     private static final String SCHEMA_SQL = """
-            create table if not exists keel.component_version (
+            create table if not exists keel_history.component_version (
                 component text primary key,
                 version int not null,
                 updated_at timestamptz not null default now());
-            create table if not exists keel.insight_snapshot (
+            create table if not exists keel_history.insight_snapshot (
                 id bigserial primary key,
                 taken_at timestamptz not null default clock_timestamp(),
                 stats_reset timestamptz,
                 statements_available boolean not null,
                 database_bytes bigint not null,
                 note text);
-            create index if not exists insight_snapshot_taken_at on keel.insight_snapshot (taken_at);
-            create table if not exists keel.insight_statement (
-                snapshot_id bigint not null references keel.insight_snapshot (id) on delete cascade,
+            create index if not exists insight_snapshot_taken_at on keel_history.insight_snapshot (taken_at);
+            create table if not exists keel_history.insight_statement (
+                snapshot_id bigint not null references keel_history.insight_snapshot (id) on delete cascade,
                 queryid bigint not null,
                 userid oid not null,
                 dbid oid not null,
@@ -80,8 +80,8 @@ public final class StatementHistory {
                 shared_blks_read bigint not null,
                 temp_blks_written bigint not null,
                 primary key (snapshot_id, queryid, userid, dbid, toplevel));
-            create table if not exists keel.insight_size (
-                snapshot_id bigint not null references keel.insight_snapshot (id) on delete cascade,
+            create table if not exists keel_history.insight_size (
+                snapshot_id bigint not null references keel_history.insight_snapshot (id) on delete cascade,
                 kind text not null check (kind in ('database', 'table', 'index')),
                 name text not null,
                 bytes bigint not null,
@@ -291,27 +291,27 @@ public final class StatementHistory {
     }
 
     private static void ensureTables(Connection c) throws SQLException {
-        String where = "create schema keel";
+        String where = "create schema keel_history";
         try (Statement st = c.createStatement()) {
             boolean exists;
-            try (ResultSet rs = st.executeQuery("select exists (select from pg_namespace where nspname = 'keel')")) {
+            try (ResultSet rs = st.executeQuery(Insight.MARKER + "select exists (select from pg_namespace where nspname = 'keel_history')")) {
                 rs.next();
                 exists = rs.getBoolean(1);
             }
             if (!exists) {
-                st.execute("create schema if not exists keel");
+                st.execute(Insight.MARKER + "create schema if not exists keel_history");
             }
-            where = "create the insight tables in schema keel";
+            where = "create the insight tables in schema keel_history";
             if (!tablesCurrent(c)) {
-                st.execute(SCHEMA_SQL);
-                st.execute("""
-                        insert into keel.component_version (component, version) values ('insight', %d)
+                st.execute(Insight.MARKER + SCHEMA_SQL);
+                st.execute(Insight.MARKER + """
+                        insert into keel_history.component_version (component, version) values ('insight', %d)
                         on conflict (component) do nothing""".formatted(VERSION));
             }
-            try (ResultSet rs = st.executeQuery("select version from keel.component_version where component = 'insight'")) {
+            try (ResultSet rs = st.executeQuery(Insight.MARKER + "select version from keel_history.component_version where component = 'insight'")) {
                 int v = rs.next() ? rs.getInt(1) : VERSION;
                 if (v > VERSION) {
-                    throw new InsightException("the insight history in schema keel has version " + v
+                    throw new InsightException("the insight history in schema keel_history has version " + v
                             + "; this Keel knows version " + VERSION, "upgrade Keel", KeelException.RUNTIME, null);
                 }
             }
@@ -325,15 +325,14 @@ public final class StatementHistory {
 
     /** True when this version's tables are there already (so a user with only INSERT rights needs no CREATE). */
     private static boolean tablesCurrent(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
-                select to_regclass('keel.insight_size') is not null and to_regclass('keel.component_version') is not null""")) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Insight.MARKER + """
+                select to_regclass('keel_history.insight_size') is not null and to_regclass('keel_history.component_version') is not null""")) {
             rs.next();
             if (!rs.getBoolean(1)) {
                 return false;
             }
         }
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "select version from keel.component_version where component = 'insight'")) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Insight.MARKER + "select version from keel_history.component_version where component = 'insight'")) {
             return rs.next() && rs.getInt(1) >= VERSION;
         }
     }
@@ -343,15 +342,14 @@ public final class StatementHistory {
         String database;
         boolean schemaExists;
         c.rollback();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "select current_user, current_database(), exists (select from pg_namespace where nspname = 'keel')")) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Insight.MARKER + "select current_user, current_database(), exists (select from pg_namespace where nspname = 'keel_history')")) {
             rs.next();
             user = rs.getString(1);
             database = rs.getString(2);
             schemaExists = rs.getBoolean(3);
         }
         String grant = schemaExists
-                ? "GRANT USAGE, CREATE ON SCHEMA keel TO " + quoteIdent(user) + ";"
+                ? "GRANT USAGE, CREATE ON SCHEMA keel_history TO " + quoteIdent(user) + ";"
                 : "GRANT CREATE ON DATABASE " + quoteIdent(database) + " TO " + quoteIdent(user) + ";";
         return new InsightException("cannot " + what + " in database " + database + " as " + user + ": "
                 + firstLine(e.getMessage()), "run as a superuser: " + grant + " (or take snapshots as the database owner)",
@@ -366,8 +364,8 @@ public final class StatementHistory {
         long id;
         Instant takenAt;
         long databaseBytes;
-        try (PreparedStatement ps = c.prepareStatement("""
-                insert into keel.insight_snapshot (stats_reset, statements_available, database_bytes, note)
+        try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + """
+                insert into keel_history.insight_snapshot (stats_reset, statements_available, database_bytes, note)
                 values (%s, ?, pg_database_size(current_database()), ?)
                 returning id, taken_at, database_bytes""".formatted(statements
                 ? "(select stats_reset from pg_stat_statements_info)" : "null"))) {
@@ -383,8 +381,8 @@ public final class StatementHistory {
         int statementRows = 0;
         if (statements) {
             // this database's statements only; Keel's own snapshot statements would only add noise
-            try (PreparedStatement ps = c.prepareStatement("""
-                    insert into keel.insight_statement (snapshot_id, queryid, userid, dbid, toplevel, query, calls,
+            try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + """
+                    insert into keel_history.insight_statement (snapshot_id, queryid, userid, dbid, toplevel, query, calls,
                         total_exec_time, mean_exec_time, min_exec_time, max_exec_time, rows, shared_blks_hit,
                         shared_blks_read, temp_blks_written)
                     select ?, queryid, userid, dbid, toplevel, query, calls, total_exec_time, mean_exec_time,
@@ -392,7 +390,7 @@ public final class StatementHistory {
                     from pg_stat_statements
                     where dbid = (select oid from pg_database where datname = current_database())
                       and queryid is not null
-                      and query not like '%keel.insight\\_%' and query not like '%keel.component\\_version%'
+                      and query not like '/* keel %' and query not like '%keel\\_history%'
                     on conflict do nothing""")) {
                 ps.setLong(1, id);
                 statementRows = ps.executeUpdate();
@@ -400,24 +398,23 @@ public final class StatementHistory {
         }
         int tables;
         int indexes;
-        try (PreparedStatement ps = c.prepareStatement("""
-                insert into keel.insight_size (snapshot_id, kind, name, bytes, rows)
+        try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + """
+                insert into keel_history.insight_size (snapshot_id, kind, name, bytes, rows)
                 select ?, 'database', current_database(), pg_database_size(current_database()), null
                 union all
                 select ?, 'table', format('%I.%I', s.schemaname, s.relname), pg_table_size(s.relid), s.n_live_tup
-                from pg_stat_user_tables s where s.schemaname <> 'keel'
+                from pg_stat_user_tables s where s.schemaname <> 'keel_history'
                 union all
                 select ?, 'index', format('%I.%I', s.schemaname, s.indexrelname), pg_relation_size(s.indexrelid), null
-                from pg_stat_user_indexes s where s.schemaname <> 'keel'
+                from pg_stat_user_indexes s where s.schemaname <> 'keel_history'
                 on conflict do nothing""")) {
             ps.setLong(1, id);
             ps.setLong(2, id);
             ps.setLong(3, id);
             ps.executeUpdate();
         }
-        try (PreparedStatement ps = c.prepareStatement(
-                "select count(*) filter (where kind = 'table'), count(*) filter (where kind = 'index') "
-                        + "from keel.insight_size where snapshot_id = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + "select count(*) filter (where kind = 'table'), count(*) filter (where kind = 'index') "
+                        + "from keel_history.insight_size where snapshot_id = ?")) {
             ps.setLong(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -431,7 +428,7 @@ public final class StatementHistory {
 
     /** Why pg_stat_statements cannot be read in this database, or empty when it can. */
     private static Optional<String> statementsMissing(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Insight.MARKER + """
                 select to_regclass('pg_stat_statements') is not null,
                        to_regclass('pg_stat_statements_info') is not null,
                        'pg_stat_statements' = any (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ','))""")) {
@@ -460,8 +457,7 @@ public final class StatementHistory {
             if (!historyExists(c)) {
                 return 0;
             }
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                    "select coalesce(max(id), 0) from keel.insight_snapshot")) {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Insight.MARKER + "select coalesce(max(id), 0) from keel_history.insight_snapshot")) {
                 rs.next();
                 return prune(c, retention, rs.getLong(1));
             }
@@ -472,16 +468,15 @@ public final class StatementHistory {
 
     private static int prune(Connection c, Retention retention, long newest) throws SQLException {
         if (retention.maxAge().isPresent()) {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "delete from keel.insight_snapshot where taken_at < now() - ? * interval '1 second' and id <> ?")) {
+            try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + "delete from keel_history.insight_snapshot where taken_at < now() - ? * interval '1 second' and id <> ?")) {
                 ps.setLong(1, retention.maxAge().get().toSeconds());
                 ps.setLong(2, newest);
                 return ps.executeUpdate();
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("""
-                delete from keel.insight_snapshot where id in (
-                    select id from keel.insight_snapshot order by taken_at desc, id desc offset ?)""")) {
+        try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + """
+                delete from keel_history.insight_snapshot where id in (
+                    select id from keel_history.insight_snapshot order by taken_at desc, id desc offset ?)""")) {
             ps.setInt(1, retention.count().getAsInt());
             return ps.executeUpdate();
         }
@@ -501,8 +496,8 @@ public final class StatementHistory {
             if (!historyExists(c)) {
                 return out;
             }
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
-                    select id, taken_at, statements_available, database_bytes from keel.insight_snapshot
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Insight.MARKER + """
+                    select id, taken_at, statements_available, database_bytes from keel_history.insight_snapshot
                     order by taken_at, id""")) {
                 while (rs.next()) {
                     out.add(new StoredSnapshot(rs.getLong(1), rs.getTimestamp(2).toInstant(), rs.getBoolean(3),
@@ -540,12 +535,12 @@ public final class StatementHistory {
             Map<Long, Interval> byEnd = new LinkedHashMap<>();
             Map<Long, List<StatementDelta>> deltas = new LinkedHashMap<>();
             // statement snapshots only: a sizes-only snapshot (pg_stat_statements missing) is no interval boundary
-            try (PreparedStatement ps = c.prepareStatement("""
+            try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + """
                     with s as (
                         select id, taken_at, stats_reset,
                                lag(id) over w as prev_id, lag(taken_at) over w as prev_at,
                                lag(stats_reset) over w as prev_reset
-                        from keel.insight_snapshot where statements_available
+                        from keel_history.insight_snapshot where statements_available
                         window w as (order by taken_at, id))
                     select id, prev_id, prev_at, taken_at, stats_reset is distinct from prev_reset
                     from s where prev_id is not null and taken_at >= ? and taken_at <= ?
@@ -566,7 +561,7 @@ public final class StatementHistory {
             }
             Map<Long, Boolean> partialReset = new LinkedHashMap<>();
             for (Interval i : byEnd.values()) {
-                try (PreparedStatement ps = c.prepareStatement(DELTA_SQL)) {
+                try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + DELTA_SQL)) {
                     ps.setBoolean(1, i.reset());
                     ps.setLong(2, i.fromSnapshot());
                     ps.setLong(3, i.toSnapshot());
@@ -611,8 +606,8 @@ public final class StatementHistory {
                        cur.shared_blks_read, cur.shared_blks_hit, cur.temp_blks_written, p.calls as p_calls,
                        p.total_exec_time as p_total, p.rows as p_rows, p.shared_blks_read as p_read,
                        p.shared_blks_hit as p_hit, p.temp_blks_written as p_temp
-                from keel.insight_statement cur
-                left join keel.insight_statement p on p.snapshot_id = ? and p.queryid = cur.queryid
+                from keel_history.insight_statement cur
+                left join keel_history.insight_statement p on p.snapshot_id = ? and p.queryid = cur.queryid
                      and p.userid = cur.userid and p.dbid = cur.dbid and p.toplevel = cur.toplevel
                 where cur.snapshot_id = ?),
             per as (
@@ -648,8 +643,7 @@ public final class StatementHistory {
                 return new Growth(Optional.empty(), List.of(), List.of(), 0);
             }
             int snapshots;
-            try (PreparedStatement ps = c.prepareStatement(
-                    "select count(*) from keel.insight_snapshot where taken_at >= ?")) {
+            try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + "select count(*) from keel_history.insight_snapshot where taken_at >= ?")) {
                 ps.setTimestamp(1, Timestamp.from(since));
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
@@ -670,13 +664,13 @@ public final class StatementHistory {
      */
     private static List<SizeTrend> trends(Connection c, Instant since, String kind, int top) throws SQLException {
         List<SizeTrend> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("""
+        try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + """
                 with p as (
                     select z.name, s.taken_at, z.bytes,
                            extract(epoch from s.taken_at) / 86400.0 as day,
                            row_number() over (partition by z.name order by s.taken_at) as first_rank,
                            row_number() over (partition by z.name order by s.taken_at desc) as last_rank
-                    from keel.insight_size z join keel.insight_snapshot s on s.id = z.snapshot_id
+                    from keel_history.insight_size z join keel_history.insight_snapshot s on s.id = z.snapshot_id
                     where z.kind = ? and s.taken_at >= ?)
                 select name,
                        min(taken_at) filter (where first_rank = 1), max(bytes) filter (where first_rank = 1),
@@ -811,8 +805,7 @@ public final class StatementHistory {
     // ---- small things -------------------------------------------------------------------------------------------
 
     private static boolean historyExists(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "select to_regclass('keel.insight_snapshot') is not null and to_regclass('keel.insight_size') is not null")) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Insight.MARKER + "select to_regclass('keel_history.insight_snapshot') is not null and to_regclass('keel_history.insight_size') is not null")) {
             rs.next();
             return rs.getBoolean(1);
         }
@@ -820,8 +813,8 @@ public final class StatementHistory {
 
     private static InsightException failure(String what, Connection c, SQLException e) {
         String remedy = "42501".equals(e.getSQLState())
-                ? "grant the user access to the history: GRANT USAGE ON SCHEMA keel TO <user>; "
-                + "GRANT SELECT, INSERT, DELETE ON ALL TABLES IN SCHEMA keel TO <user>;"
+                ? "grant the user access to the history: GRANT USAGE ON SCHEMA keel_history TO <user>; "
+                + "GRANT SELECT, INSERT, DELETE ON ALL TABLES IN SCHEMA keel_history TO <user>;"
                 : null;
         return new InsightException("insight history: cannot " + what + ": " + firstLine(e.getMessage())
                 + (e.getSQLState() == null ? "" : " (SQLSTATE " + e.getSQLState() + ")"), remedy, KeelException.RUNTIME, e);

@@ -56,7 +56,7 @@ public record Workload(List<Statement> statements, List<Skipped> skipped, String
     private static final Pattern DML_START = Pattern.compile("(?is)^(select|with|insert|update|delete|values|table)\\b.*");
     private static final Pattern CATALOG = Pattern.compile("(?i)\\b(pg_catalog|information_schema)\\s*\\.|\\bpg_[a-z_]+\\b");
     // Keel's own statements: the advisor's planning and hypothetical indexes, and the history table's queries.
-    private static final Pattern KEEL_OWN = Pattern.compile("(?i)keel_adv|hypopg|flyway_schema_history|/\\* keel |keel\\.insight_|keel\\.component_version");
+    private static final Pattern KEEL_OWN = Pattern.compile("(?i)keel_adv|hypopg|flyway_schema_history|/\\* keel |keel_history");
 
     // Checked on PostgreSQL 15 (pg_stat_statements 1.10; toplevel exists since 1.9, PostgreSQL 14). Nested
     // statements are left out: with track = all they include the statements the advisor's own EXPLAINs plan.

@@ -65,6 +65,11 @@ class ObjectChecksIT {
                 create unique index u_orders_code on u_orders (code);
                 create index u_orders_customer on u_orders (customer);
                 create index u_orders_status on u_orders (status);
+                create table flyway_schema_history (installed_rank int primary key, success boolean);
+                create index flyway_schema_history_s_idx on flyway_schema_history (success);
+                create schema keel_history;
+                create table keel_history.insight_size (id int, kind text);
+                create index insight_size_kind on keel_history.insight_size (kind);
                 insert into u_orders select g, g % 100, 'new', 'c' || g from generate_series(1, 2000) g;
                 analyze u_orders""");
         workload(db, "set enable_seqscan = off",
@@ -82,7 +87,8 @@ class ObjectChecksIT {
             assertThat(f.severity()).isEqualTo(Severity.INFO);
         });
         assertThat(found).extracting(Finding::object)
-                .doesNotContain("public.u_orders_customer", "public.u_orders_pkey", "public.u_orders_code");
+                .doesNotContain("public.u_orders_customer", "public.u_orders_pkey", "public.u_orders_code",
+                        "public.flyway_schema_history_s_idx", "keel_history.insight_size_kind");
     }
 
     @Test

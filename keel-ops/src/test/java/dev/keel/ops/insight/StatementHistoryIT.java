@@ -37,7 +37,7 @@ class StatementHistoryIT {
     @BeforeEach
     void freshHistory(TestDatabase db) throws SQLException {
         db.execute("""
-                drop schema if exists keel cascade;
+                drop schema if exists keel_history cascade;
                 create extension if not exists pg_stat_statements;
                 drop table if exists items, grows;
                 create table items (id int primary key, v text);
@@ -108,7 +108,7 @@ class StatementHistoryIT {
                     assertThat(d.calls()).isEqualTo(30);
                     assertThat(d.rows()).isEqualTo(30);
                 });
-                assertThat(i.statements()).noneMatch(d -> d.query().contains("keel.insight_"));
+                assertThat(i.statements()).noneMatch(d -> d.query().contains("keel_history") || d.query().startsWith("/* keel"));
             }
             // pg_sleep(0.02) sleeps at least 20 ms a call
             assertThat(delta(intervals.get(1), sleep).orElseThrow().totalMillis()).isGreaterThanOrEqualTo(400);
@@ -207,7 +207,7 @@ class StatementHistoryIT {
             assertThat(s.pruned()).isEqualTo(3);
             assertThat(StatementHistory.snapshots(c)).hasSize(2).last().satisfies(x -> assertThat(x.id()).isEqualTo(s.id()));
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                    "select count(*) from keel.insight_size where snapshot_id < " + s.id() + " - 1")) {
+                    "select count(*) from keel_history.insight_size where snapshot_id < " + s.id() + " - 1")) {
                 rs.next();
                 assertThat(rs.getLong(1)).as("sizes of pruned snapshots are gone").isZero();
             }
@@ -241,14 +241,14 @@ class StatementHistoryIT {
         try (Connection c = DriverManager.getConnection(db.jdbcUrl(), role, "nobody")) {
             assertThatThrownBy(() -> StatementHistory.snapshot(c))
                     .isInstanceOf(InsightException.class)
-                    .hasMessageContaining("cannot create schema keel")
+                    .hasMessageContaining("cannot create schema keel_history")
                     .satisfies(e -> assertThat(((InsightException) e).remedy()).get().asString()
                             .contains("GRANT CREATE ON DATABASE " + db.name() + " TO " + role + ";"));
         } finally {
             db.execute("drop role " + role);
         }
         try (Connection c = db.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "select count(*) from pg_namespace where nspname = 'keel'")) {
+                "select count(*) from pg_namespace where nspname = 'keel_history'")) {
             rs.next();
             assertThat(rs.getLong(1)).isZero();
         }
