@@ -1,14 +1,12 @@
 package dev.keel.ops.backup;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.keel.core.json.JsonLines;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -27,7 +25,6 @@ public final class VerifyHistory {
     /** The file's name inside the project's .keel directory. */
     public static final String FILE_NAME = "backup-verify.jsonl";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private VerifyHistory() {
     }
@@ -44,9 +41,9 @@ public final class VerifyHistory {
                       int databases, int indexesChecked, int tablesCompared, Instant verifiedAt) {
 
         public Run {
-            Objects.requireNonNull(backup, "null backup");
+            requireNonNull(backup, "null backup");
             problems = List.copyOf(problems);
-            Objects.requireNonNull(verifiedAt, "null verifiedAt");
+            requireNonNull(verifiedAt, "null verifiedAt");
         }
 
         /** The run of a verifier result. */
@@ -86,15 +83,10 @@ public final class VerifyHistory {
 
     /** Appends one run as a line, creating the file and its directory when missing. */
     public static void append(Path file, Run run) {
-        Objects.requireNonNull(file, "null file");
-        Objects.requireNonNull(run, "null run");
+        requireNonNull(file, "null file");
+        requireNonNull(run, "null run");
         try {
-            Path dir = file.toAbsolutePath().getParent();
-            if (dir != null) {
-                Files.createDirectories(dir);
-            }
-            Files.writeString(file, JSON.writeValueAsString(run.toMap()) + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            JsonLines.append(file, run.toMap());
         } catch (IOException e) {
             throw BackupException.runtime("could not record the verification in " + file + ": " + e.getMessage(),
                     "check that the directory is writable", e);
@@ -103,41 +95,16 @@ public final class VerifyHistory {
 
     /** The runs in {@code file}; a missing file is an empty history. */
     public static History read(Path file) {
-        Objects.requireNonNull(file, "null file");
-        List<String> lines;
+        requireNonNull(file, "null file");
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            return new History(List.of(), List.of());
+            JsonLines.Read<Run> read = JsonLines.read(file, "verification run", VerifyHistory::parse);
+            return new History(read.records(), read.problems());
         } catch (IOException e) {
             throw BackupException.runtime("could not read " + file + ": " + e.getMessage(), null, e);
         }
-        List<Run> runs = new ArrayList<>();
-        List<String> problems = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i);
-            if (line.isBlank()) {
-                continue;
-            }
-            try {
-                runs.add(parse(line));
-            } catch (IllegalArgumentException e) {
-                problems.add(file + ":" + (i + 1) + ": not a verification run (" + e.getMessage() + ")");
-            }
-        }
-        return new History(runs, problems);
     }
 
-    private static Run parse(String line) {
-        JsonNode n;
-        try {
-            n = JSON.readTree(line);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("malformed JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
-        }
-        if (n == null || !n.isObject()) {
-            throw new IllegalArgumentException("not a JSON object");
-        }
+    private static Run parse(JsonNode n) {
         JsonNode backup = n.get("backup");
         if (backup == null || !backup.isTextual() || backup.asText().isBlank()) {
             throw new IllegalArgumentException("no backup id");

@@ -2,15 +2,11 @@ package dev.keel.ops.bench;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.keel.core.json.JsonLines;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -136,12 +132,7 @@ public final class BenchHistory {
         requireNonNull(file, "null file");
         requireNonNull(entry, "null entry");
         try {
-            Path dir = file.toAbsolutePath().getParent();
-            if (dir != null) {
-                Files.createDirectories(dir);
-            }
-            Files.writeString(file, JSON.writeValueAsString(entry.fields()) + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            JsonLines.append(file, entry.fields());
         } catch (IOException e) {
             throw BenchException.runtime("could not record the run in " + file + ": " + e.getMessage(),
                     "check that the directory is writable", e);
@@ -151,40 +142,16 @@ public final class BenchHistory {
     /** The runs in {@code file}; a missing file is an empty history. */
     public static History read(Path file) {
         requireNonNull(file, "null file");
-        List<String> lines;
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            return new History(List.of(), List.of());
+            JsonLines.Read<Entry> read = JsonLines.read(file, "bench run", BenchHistory::parse);
+            return new History(read.records(), read.problems());
         } catch (IOException e) {
             throw BenchException.runtime("could not read " + file + ": " + e.getMessage(), null, e);
         }
-        List<Entry> entries = new ArrayList<>();
-        List<String> problems = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) {
-                continue;
-            }
-            try {
-                entries.add(parse(lines.get(i)));
-            } catch (IllegalArgumentException e) {
-                problems.add(file + ":" + (i + 1) + ": not a bench run (" + e.getMessage() + ")");
-            }
-        }
-        return new History(entries, problems);
     }
 
     @SuppressWarnings("unchecked")
-    private static Entry parse(String line) {
-        JsonNode n;
-        try {
-            n = JSON.readTree(line);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("malformed JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
-        }
-        if (n == null || !n.isObject()) {
-            throw new IllegalArgumentException("not a JSON object");
-        }
+    private static Entry parse(JsonNode n) {
         String target = text(n, "target");
         String workload = text(n, "workload");
         Instant startedAt;
