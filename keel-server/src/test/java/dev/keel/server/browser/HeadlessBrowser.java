@@ -210,7 +210,10 @@ public final class HeadlessBrowser implements AutoCloseable {
         return "headless " + settings.chromium() + " (pid " + process.pid() + ", profile " + profile + ")";
     }
 
-    /** Waits for Chromium to write its DevTools port into the profile and returns the browser endpoint. */
+    /**
+     * Waits for Chromium to write its DevTools port into the profile and returns the browser endpoint. On failure
+     * the caller kills the process, after the message has read the log.
+     */
     private URI endpoint() {
         Path portFile = profile.resolve("DevToolsActivePort");
         long deadline = System.nanoTime() + settings.timeout().toNanos();
@@ -231,11 +234,9 @@ public final class HeadlessBrowser implements AutoCloseable {
                 Thread.sleep(25);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                kill();
                 throw new BrowserException("interrupted while waiting for Chromium to start", e);
             }
         }
-        kill();
         throw new BrowserException("Chromium " + settings.chromium() + " did not open DevTools within "
                 + settings.timeout().toSeconds() + " s; its output ends with:\n" + logTail());
     }

@@ -221,6 +221,17 @@ class HeadlessBrowserIT {
     }
 
     @Test
+    void start_browserExitsAtOnce_reportsTheExitCodeAndItsOutput() {
+        // echo stands in for a Chromium that cannot start: it prints its arguments and exits.
+        HeadlessBrowser.Settings broken = new HeadlessBrowser.Settings(
+                Path.of("/bin/echo"), 800, 600, Duration.ofSeconds(5));
+        assertThatThrownBy(() -> HeadlessBrowser.start(broken))
+                .isInstanceOf(BrowserException.class)
+                .hasMessageContaining("/bin/echo exited with code 0 before it opened DevTools")
+                .hasMessageContaining("--headless");
+    }
+
+    @Test
     void close_killsChromiumAndItsChildrenAndDeletesTheProfile() {
         HeadlessBrowser own = HeadlessBrowser.start();
         ProcessHandle chromium = ProcessHandle.of(own.pid()).orElseThrow();
