@@ -80,7 +80,9 @@ final class CheckCommand implements Callable<Integer> {
         Target target = cli.target();
         CheckContext ctx = new CheckContext(project, target, cli::status, () -> ReviewCommands.scratchServer(cli, project),
                 Instant.now());
-        cli.status("keel check: " + target.describe());
+        if (cli.json()) {
+            cli.status("keel check: " + target.describe());
+        }
         CheckReport report = Checklist.evaluate(ctx);
 
         Path historyFile = CheckHistory.file(project.keelDir());

@@ -674,14 +674,19 @@ public final class Checklist {
         }
 
         Outcome monitoring() {
-            boolean statements = insight().statements().isPresent();
+            Optional<Finding> unavailable = insight().findings().list().stream()
+                    .filter(f -> f.rule().equals("insight.statements-unavailable")).findFirst();
+            boolean statements = insight().statements().isPresent() && unavailable.isEmpty();
             List<String> problems = new ArrayList<>();
             int families = MetricsCollectors.collect(connection(), problems::add).size();
-            String evidence = (statements ? "pg_stat_statements on" : "pg_stat_statements not available")
+            String why = unavailable.map(f -> oneLine(f.message()).replaceFirst(": the statement checks.*", ""))
+                    .orElse("pg_stat_statements not available");
+            String evidence = (statements ? "pg_stat_statements on" : why)
                     + "; keel metrics collectors: " + families + " families" + (problems.isEmpty() ? "" : ", problems: " + names(problems))
                     + "; the /metrics endpoint (keel serve) is not checked by this version";
             if (!statements) {
-                return Outcome.fail(evidence, "add pg_stat_statements to shared_preload_libraries (restart), then CREATE EXTENSION pg_stat_statements;");
+                return Outcome.fail(evidence, unavailable.map(Finding::remedy).map(r -> r.replace('\n', ' '))
+                        .orElse("add pg_stat_statements to shared_preload_libraries (restart), then CREATE EXTENSION pg_stat_statements;"));
             }
             if (!problems.isEmpty()) {
                 return Outcome.fail(evidence, "grant pg_monitor to the role keel connects as");
@@ -729,7 +734,8 @@ public final class Checklist {
                     wal = "WAL archiving failing since " + s.lastFailedTime() + " (" + s.lastFailedWal() + ")";
                     problems.add("the server log says why archive_command fails; keel wal status shows the archiver");
                 } else {
-                    wal = "WAL archiving on, " + s.archivedCount() + " archived, " + s.lagSegments() + " segments waiting";
+                    wal = "WAL archiving on, " + s.archivedCount() + " segments archived"
+                            + (s.lagSegments() > 0 ? ", " + s.lagSegments() + " waiting" : "");
                 }
             } catch (SQLException e) {
                 wal = "cannot read the archiver: " + oneLine(e.getMessage());
