@@ -158,6 +158,29 @@ class ChecklistIT {
     }
 
     @Test
+    void accessLayer_namesTheApplications_andFailsOnAnUnnamedConnection(TestDatabase db) throws Exception {
+        Project p = project(db, "");
+        java.util.Properties named = new java.util.Properties();
+        named.setProperty("user", db.user());
+        named.setProperty("password", db.password());
+        named.setProperty("ApplicationName", "shop-api");
+        java.util.Properties unnamed = new java.util.Properties();
+        unnamed.putAll(named);
+        unnamed.setProperty("ApplicationName", "");
+        try (var app = java.sql.DriverManager.getConnection(db.jdbcUrl(), named)) {
+            CheckItem ok = item(Checklist.evaluate(noScratch(p, Instant.now())), Checklist.ACCESS_LAYER);
+            assertThat(ok.status()).as(ok.evidence()).isEqualTo(CheckStatus.PASS);
+            assertThat(ok.evidence()).contains("(shop-api)");
+            try (var anonymous = java.sql.DriverManager.getConnection(db.jdbcUrl(), unnamed)) {
+                CheckItem bad = item(Checklist.evaluate(noScratch(p, Instant.now())), Checklist.ACCESS_LAYER);
+                assertThat(bad.status()).isEqualTo(CheckStatus.FAIL);
+                assertThat(bad.evidence()).contains("without application_name from " + db.user());
+                assertThat(bad.next()).contains("ApplicationName");
+            }
+        }
+    }
+
+    @Test
     void performanceAndRecovery_passWithinTheWindow_failOutsideIt(TestDatabase db) throws Exception {
         Project p = project(db, "check: {window: 7d, verify-interval: 1d}\n");
         CheckReport none = Checklist.evaluate(noScratch(p, Instant.now()));
