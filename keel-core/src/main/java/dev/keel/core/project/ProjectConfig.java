@@ -20,17 +20,80 @@ public record ProjectConfig(
         Map<String, TargetConfig> targets,
         EmbeddedConfig embedded,
         SchemaConfig schema,
-        BackupConfig backup) {
+        BackupConfig backup,
+        List<String> extensions,
+        SloConfig slo,
+        CheckConfig check) {
 
     public ProjectConfig {
         targets = targets == null ? Map.of() : Map.copyOf(new TreeMap<>(targets));
         embedded = embedded == null ? EmbeddedConfig.DEFAULT : embedded;
         schema = schema == null ? SchemaConfig.DEFAULT : schema;
         backup = backup == null ? BackupConfig.DEFAULT : backup;
+        extensions = extensions == null ? null : List.copyOf(extensions);
+        slo = slo == null ? SloConfig.NONE : slo;
+        check = check == null ? CheckConfig.DEFAULT : check;
+    }
+
+    /** The extensions the project needs installed ({@code extensions: [pg_stat_statements]}); empty when not declared. */
+    public java.util.Optional<List<String>> declaredExtensions() {
+        return java.util.Optional.ofNullable(extensions);
+    }
+
+    /**
+     * {@code slo}: the recovery objectives the project promises. Either may be left out; {@code keel check}
+     * reports the high-availability item as not configured until both are set.
+     *
+     * @param rpo the most data, as time, a failure may lose ({@code 5m})
+     * @param rto the longest a recovery may take ({@code 1h})
+     */
+    public record SloConfig(String rpo, String rto) {
+
+        static final SloConfig NONE = new SloConfig(null, null);
+
+        public Optional<Duration> rpoDuration() {
+            return rpo == null ? Optional.empty() : Optional.of(parseDuration(rpo));
+        }
+
+        public Optional<Duration> rtoDuration() {
+            return rto == null ? Optional.empty() : Optional.of(parseDuration(rto));
+        }
+    }
+
+    /**
+     * {@code check}: how {@code keel check} judges the project.
+     *
+     * @param window         how recent a bench run, a backup verification or an audit must be (default 7d)
+     * @param backupMaxAge   the newest complete backup may be at most this old (default 1d)
+     * @param verifyInterval how often backup verification is meant to run; unset: the item is not configured
+     * @param optional       checklist items (by name) whose failure does not fail the run
+     */
+    public record CheckConfig(String window,
+                              @JsonProperty("backup-max-age") String backupMaxAge,
+                              @JsonProperty("verify-interval") String verifyInterval,
+                              List<String> optional) {
+
+        static final CheckConfig DEFAULT = new CheckConfig(null, null, null, null);
+
+        public CheckConfig {
+            optional = optional == null ? List.of() : List.copyOf(optional);
+        }
+
+        public Duration windowDuration() {
+            return window == null ? Duration.ofDays(7) : parseDuration(window);
+        }
+
+        public Duration backupMaxAgeDuration() {
+            return backupMaxAge == null ? Duration.ofDays(1) : parseDuration(backupMaxAge);
+        }
+
+        public Optional<Duration> verifyIntervalDuration() {
+            return verifyInterval == null ? Optional.empty() : Optional.of(parseDuration(verifyInterval));
+        }
     }
 
     /** An empty project: no targets, so the embedded default. */
-    public static final ProjectConfig EMPTY = new ProjectConfig(null, null, null, null, null, null);
+    public static final ProjectConfig EMPTY = new ProjectConfig(null, null, null, null, null, null, null, null, null);
 
     /**
      * Where backups go and how they are stored.

@@ -131,6 +131,30 @@ public final class ProjectLoader {
                 throw new ConfigException(where(shown, lines, "backup.retention.window") + ": " + e.getMessage(), null);
             }
         }
+        duration(config.slo().rpo(), "slo.rpo", shown, lines);
+        duration(config.slo().rto(), "slo.rto", shown, lines);
+        duration(config.check().window(), "check.window", shown, lines);
+        duration(config.check().backupMaxAge(), "check.backup-max-age", shown, lines);
+        duration(config.check().verifyInterval(), "check.verify-interval", shown, lines);
+        config.declaredExtensions().ifPresent(list -> {
+            for (String e : list) {
+                if (e == null || e.isBlank()) {
+                    throw new ConfigException(where(shown, lines, "extensions") + ": an extension name is empty",
+                            "list extension names, e.g. extensions: [pg_stat_statements]");
+                }
+            }
+        });
+    }
+
+    private static void duration(String value, String key, String shown, Map<String, Integer> lines) {
+        if (value == null) {
+            return;
+        }
+        try {
+            ProjectConfig.parseDuration(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where(shown, lines, key) + ": " + e.getMessage(), null);
+        }
     }
 
     /** "keel.yaml:12 (backup.retention.full)", as {@link Project#where} writes it. */

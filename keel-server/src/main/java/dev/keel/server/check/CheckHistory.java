@@ -1,0 +1,204 @@
+package dev.keel.server.check;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.keel.core.KeelException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The record of {@code keel check} runs, {@code .keel/check/history.jsonl} in the project's .keel directory: one
+ * JSON object per line, appended after each run, oldest first (the approach of the backup verification and bench
+ * histories). The dashboard charts it; the "continuous improvement" item reads its trend. A line that is not a
+ * run is reported by file and line and skipped.
+ */
+public final class CheckHistory {
+
+    /** The file's path inside the project's .keel directory. */
+    public static final String FILE = "check/history.jsonl";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private CheckHistory() {
+    }
+
+    /** One stored run: when, against what, the count per status, and each item's status by name. */
+    public record Run(Instant checkedAt, String target, int pass, int fail, int notConfigured, int notAvailable,
+                      int requiredFailing, Map<String, CheckStatus> items) {
+        public Run {
+            requireNonNull(checkedAt, "null checkedAt");
+            requireNonNull(target, "null target");
+            items = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(items));
+        }
+
+        public static Run of(CheckReport r) {
+            Map<CheckStatus, Integer> c = r.counts();
+            Map<String, CheckStatus> items = new LinkedHashMap<>();
+            r.items().forEach(i -> items.put(i.item(), i.status()));
+            return new Run(r.checkedAt(), r.target(), c.get(CheckStatus.PASS), c.get(CheckStatus.FAIL),
+                    c.get(CheckStatus.NOT_CONFIGURED), c.get(CheckStatus.NOT_AVAILABLE),
+                    r.required(CheckStatus.FAIL).size(), items);
+        }
+
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("checkedAt", checkedAt.toString());
+            m.put("target", target);
+            m.put("pass", pass);
+            m.put("fail", fail);
+            m.put("notConfigured", notConfigured);
+            m.put("notAvailable", notAvailable);
+            m.put("requiredFailing", requiredFailing);
+            Map<String, String> statuses = new LinkedHashMap<>();
+            items.forEach((k, v) -> statuses.put(k, v.label()));
+            m.put("items", statuses);
+            return m;
+        }
+    }
+
+    /** What the file holds: the well-formed runs (oldest first) and one "file:line: why" per bad line. */
+    public record History(List<Run> runs, List<String> problems) {
+        public History {
+            runs = List.copyOf(runs);
+            problems = List.copyOf(problems);
+        }
+
+        /** The runs at or after {@code since}. */
+        public List<Run> since(Instant since) {
+            return runs.stream().filter(r -> !r.checkedAt().isBefore(since)).toList();
+        }
+    }
+
+    /**
+     * Failing items over runs: each run's time and fail count, and whether the count went down, up or stayed
+     * from the first run shown to the last.
+     */
+    public record Trend(List<Point> points, String direction) {
+        public Trend {
+            points = List.copyOf(points);
+            requireNonNull(direction, "null direction");
+        }
+
+        /** One run on the chart. */
+        public record Point(Instant checkedAt, int pass, int fail, int notConfigured, int notAvailable) {
+        }
+
+        public static Trend of(List<Run> runs) {
+            List<Point> points = runs.stream().map(r -> new Point(r.checkedAt(), r.pass(), r.fail(), r.notConfigured(),
+                    r.notAvailable())).toList();
+            String direction = points.size() < 2 ? "none"
+                    : Integer.compare(points.get(points.size() - 1).fail(), points.get(0).fail()) < 0 ? "down"
+                    : points.get(points.size() - 1).fail() > points.get(0).fail() ? "up" : "flat";
+            return new Trend(points, direction);
+        }
+
+        public Map<String, Object> toMap() {
+            List<Map<String, Object>> pts = new ArrayList<>();
+            for (Point p : points) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("checkedAt", p.checkedAt().toString());
+                m.put("pass", p.pass());
+                m.put("fail", p.fail());
+                m.put("notConfigured", p.notConfigured());
+                m.put("notAvailable", p.notAvailable());
+                pts.add(m);
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("direction", direction);
+            m.put("runs", pts);
+            return m;
+        }
+    }
+
+    /** The history file of a project's .keel directory. */
+    public static Path file(Path keelDir) {
+        return requireNonNull(keelDir, "null keelDir").resolve(FILE);
+    }
+
+    /** Appends one run as a line, creating the file and its directory when missing. */
+    public static void append(Path file, Run run) {
+        requireNonNull(file, "null file");
+        requireNonNull(run, "null run");
+        try {
+            Path dir = file.toAbsolutePath().getParent();
+            if (dir != null) {
+                Files.createDirectories(dir);
+            }
+            Files.writeString(file, JSON.writeValueAsString(run.toMap()) + "\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new KeelException("could not record the check in " + file + ": " + e.getMessage(),
+                    "check that the directory is writable", KeelException.RUNTIME, e);
+        }
+    }
+
+    /** The runs in {@code file}; a missing file is an empty history. */
+    public static History read(Path file) {
+        requireNonNull(file, "null file");
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return new History(List.of(), List.of());
+        } catch (IOException e) {
+            throw new KeelException("could not read " + file + ": " + e.getMessage(), null, KeelException.RUNTIME, e);
+        }
+        List<Run> runs = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).isBlank()) {
+                continue;
+            }
+            try {
+                runs.add(parse(lines.get(i)));
+            } catch (IllegalArgumentException e) {
+                problems.add(file + ":" + (i + 1) + ": not a check run (" + e.getMessage() + ")");
+            }
+        }
+        return new History(runs, problems);
+    }
+
+    private static Run parse(String line) {
+        JsonNode n;
+        try {
+            n = JSON.readTree(line);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("malformed JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
+        }
+        if (n == null || !n.isObject()) {
+            throw new IllegalArgumentException("not a JSON object");
+        }
+        Instant at;
+        try {
+            at = Instant.parse(n.path("checkedAt").asText(""));
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("'checkedAt' is not a time");
+        }
+        Map<String, CheckStatus> items = new LinkedHashMap<>();
+        var fields = n.path("items").fields();
+        while (fields.hasNext()) {
+            var f = fields.next();
+            items.put(f.getKey(), CheckStatus.parse(f.getValue().asText()));
+        }
+        for (String k : List.of("pass", "fail", "notConfigured", "notAvailable")) {
+            if (!n.path(k).canConvertToInt()) {
+                throw new IllegalArgumentException("no numeric '" + k + "'");
+            }
+        }
+        return new Run(at, n.path("target").asText(""), n.get("pass").asInt(), n.get("fail").asInt(),
+                n.get("notConfigured").asInt(), n.get("notAvailable").asInt(), n.path("requiredFailing").asInt(0), items);
+    }
+}
