@@ -2,16 +2,11 @@ package dev.keel.server.check;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.keel.core.json.JsonLines;
 import dev.keel.core.KeelException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -30,7 +25,6 @@ public final class CheckHistory {
     /** The file's path inside the project's .keel directory. */
     public static final String FILE = "check/history.jsonl";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private CheckHistory() {
     }
@@ -133,12 +127,7 @@ public final class CheckHistory {
         requireNonNull(file, "null file");
         requireNonNull(run, "null run");
         try {
-            Path dir = file.toAbsolutePath().getParent();
-            if (dir != null) {
-                Files.createDirectories(dir);
-            }
-            Files.writeString(file, JSON.writeValueAsString(run.toMap()) + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            JsonLines.append(file, run.toMap());
         } catch (IOException e) {
             throw new KeelException("could not record the check in " + file + ": " + e.getMessage(),
                     "check that the directory is writable", KeelException.RUNTIME, e);
@@ -148,39 +137,15 @@ public final class CheckHistory {
     /** The runs in {@code file}; a missing file is an empty history. */
     public static History read(Path file) {
         requireNonNull(file, "null file");
-        List<String> lines;
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            return new History(List.of(), List.of());
+            JsonLines.Read<Run> read = JsonLines.read(file, "check run", CheckHistory::parse);
+            return new History(read.records(), read.problems());
         } catch (IOException e) {
             throw new KeelException("could not read " + file + ": " + e.getMessage(), null, KeelException.RUNTIME, e);
         }
-        List<Run> runs = new ArrayList<>();
-        List<String> problems = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) {
-                continue;
-            }
-            try {
-                runs.add(parse(lines.get(i)));
-            } catch (IllegalArgumentException e) {
-                problems.add(file + ":" + (i + 1) + ": not a check run (" + e.getMessage() + ")");
-            }
-        }
-        return new History(runs, problems);
     }
 
-    private static Run parse(String line) {
-        JsonNode n;
-        try {
-            n = JSON.readTree(line);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("malformed JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
-        }
-        if (n == null || !n.isObject()) {
-            throw new IllegalArgumentException("not a JSON object");
-        }
+    private static Run parse(JsonNode n) {
         Instant at;
         try {
             at = Instant.parse(n.path("checkedAt").asText(""));
