@@ -131,6 +131,40 @@ public final class ProjectLoader {
                 throw new ConfigException(where(shown, lines, "backup.retention.window") + ": " + e.getMessage(), null);
             }
         }
+        checkServer(config.server(), shown, lines);
+    }
+
+    /** The {@code server} section: port range, TLS completeness, job intervals. */
+    private static void checkServer(ProjectConfig.ServerConfig server, String shown, Map<String, Integer> lines) {
+        if (server.port() < 0 || server.port() > 65535) {
+            throw new ConfigException(where(shown, lines, "server.port") + ": must be a port from 1 to 65535 (or 0 for any free "
+                    + "port), was " + server.port(), null);
+        }
+        server.tlsConfig().ifPresent(tls -> {
+            if (tls.keystore() == null || tls.keystore().isBlank()) {
+                throw new ConfigException(where(shown, lines, "server.tls.keystore") + ": server.tls needs a keystore",
+                        "set server.tls.keystore to a PKCS#12 file, e.g. .keel/server.p12");
+            }
+            if (tls.passwordEnv() == null || tls.passwordEnv().isBlank()) {
+                throw new ConfigException(where(shown, lines, "server.tls.password-env") + ": server.tls needs password-env, the "
+                        + "name of the environment variable that holds the keystore password",
+                        "e.g. password-env: KEEL_TLS_PASSWORD (the password itself never goes into keel.yaml)");
+            }
+        });
+        for (String job : new String[]{"snapshot", "verify", "check"}) {
+            String value = switch (job) {
+                case "snapshot" -> server.jobs().snapshot();
+                case "verify" -> server.jobs().verify();
+                default -> server.jobs().check();
+            };
+            if (value != null) {
+                try {
+                    ProjectConfig.parseDuration(value);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(where(shown, lines, "server.jobs." + job) + ": " + e.getMessage(), null);
+                }
+            }
+        }
     }
 
     /** "keel.yaml:12 (backup.retention.full)", as {@link Project#where} writes it. */
