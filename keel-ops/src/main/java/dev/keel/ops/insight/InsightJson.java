@@ -86,4 +86,39 @@ public final class InsightJson {
         doc.put("checks", checks);
         return doc;
     }
+
+    /** One interval of {@code keel insight history --json}: the statements' deltas between two snapshots. */
+    public static Map<String, Object> interval(StatementHistory.Interval i) {
+        List<Object> statements = new ArrayList<>();
+        for (StatementHistory.StatementDelta d : i.statements()) {
+            statements.add(ordered("queryid", d.queryid(), "query", d.query(), "calls", d.calls(),
+                    "totalMillis", round(d.totalMillis()), "meanMillis", round(d.meanMillis()), "rows", d.rows(),
+                    "blocksRead", d.blocksRead(), "blocksHit", d.blocksHit(), "tempBlocksWritten", d.tempBlocksWritten(),
+                    "reset", d.reset()));
+        }
+        return ordered("fromSnapshot", i.fromSnapshot(), "toSnapshot", i.toSnapshot(), "start", i.start().toString(),
+                "end", i.end().toString(), "seconds", round(i.duration().toMillis() / 1000.0), "reset", i.reset(),
+                "statements", statements);
+    }
+
+    /** The size growth of {@code keel insight history --json}. */
+    public static Map<String, Object> growth(StatementHistory.Growth g) {
+        return ordered("snapshots", g.snapshots(), "database", g.database().map(InsightJson::trend).orElse(null),
+                "tables", g.tables().stream().map(InsightJson::trend).toList(),
+                "indexes", g.indexes().stream().map(InsightJson::trend).toList());
+    }
+
+    private static Map<String, Object> trend(StatementHistory.SizeTrend t) {
+        return ordered("kind", t.kind(), "name", t.name(), "firstAt", t.firstAt().toString(), "firstBytes", t.firstBytes(),
+                "lastAt", t.lastAt().toString(), "bytes", t.lastBytes(), "bytesPerDay", Math.round(t.bytesPerDay()),
+                "percentPerDay", round(t.percentPerDay()), "projected30DaysBytes", t.projected30Days());
+    }
+
+    private static Map<String, Object> ordered(Object... keyValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            m.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return m;
+    }
 }
