@@ -66,10 +66,7 @@ final class InsightHistoryCommands {
             }
             s.notes().forEach(n -> cli.status("keel: " + n));
             if (cli.json()) {
-                cli.printJson(Cli.ordered("id", s.id(), "takenAt", s.takenAt().toString(),
-                        "statementsAvailable", s.statementsAvailable(), "statements", s.statements(), "tables", s.tables(),
-                        "indexes", s.indexes(), "databaseBytes", s.databaseBytes(), "pruned", s.pruned(),
-                        "keep", keep, "notes", s.notes()));
+                cli.printJson(dev.keel.ops.insight.InsightJson.snapshot(s, keep));
             } else {
                 PrintWriter out = cli.out();
                 out.printf("Snapshot %d of %s: %s, %d tables, %d indexes, database %s.%n", s.id(), target.describe(),

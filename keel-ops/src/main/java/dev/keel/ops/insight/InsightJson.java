@@ -87,6 +87,14 @@ public final class InsightJson {
         return doc;
     }
 
+    /** {@code keel insight snapshot --json}; {@code keep} is the retention as the user wrote it. */
+    public static Map<String, Object> snapshot(StatementHistory.Snapshot s, String keep) {
+        return ordered("id", s.id(), "takenAt", s.takenAt().toString(),
+                "statementsAvailable", s.statementsAvailable(), "statements", s.statements(), "tables", s.tables(),
+                "indexes", s.indexes(), "databaseBytes", s.databaseBytes(), "pruned", s.pruned(),
+                "keep", keep, "notes", s.notes());
+    }
+
     /** One interval of {@code keel insight history --json}: the statements' deltas between two snapshots. */
     public static Map<String, Object> interval(StatementHistory.Interval i) {
         List<Object> statements = new ArrayList<>();
