@@ -156,6 +156,7 @@ public final class KeelServer implements AutoCloseable {
             app.start();
         } catch (RuntimeException e) {
             close();
+            token.discardIfCreated(); // nobody saw it: the next start creates and prints a new one
             for (Throwable t = e; t != null; t = t.getCause()) {
                 if (t instanceof BindException) {
                     throw new KeelException("port " + options.port() + " on " + options.bind() + " is in use",

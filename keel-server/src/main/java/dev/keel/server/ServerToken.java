@@ -84,6 +84,17 @@ public final class ServerToken {
         return created;
     }
 
+    /** Deletes the file when this start created it, so that a start that failed leaves no token nobody was shown. */
+    void discardIfCreated() {
+        if (created) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                // the next start reuses it; the file still holds a valid token
+            }
+        }
+    }
+
     /** Whether {@code candidate} is the token, in time independent of where they differ. */
     boolean matches(String candidate) {
         if (candidate == null) {
