@@ -72,16 +72,18 @@ final class ServeCommand implements Callable<Integer> {
         }, "keel-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         announce(cli, server);
+        boolean interrupted = false;
         try {
             stopped.await();
         } catch (InterruptedException e) {
-            // interrupted (embedding, tests): stop as Ctrl-C would
+            interrupted = true; // interrupted (embedding, tests): stop as Ctrl-C would, then pass the interrupt on
+        }
+        if (stopped.getCount() > 0) {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            server.close();
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
-        } finally {
-            if (stopped.getCount() > 0) {
-                Runtime.getRuntime().removeShutdownHook(hook);
-                server.close();
-            }
         }
         return 0;
     }

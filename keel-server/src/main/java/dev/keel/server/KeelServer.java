@@ -418,6 +418,12 @@ public final class KeelServer implements AutoCloseable {
 
     // ---- helpers
 
+    /** Where Jetty listens, as host:port, for the test that nothing else (such as Javalin's default 8080) is open. */
+    List<String> listening() {
+        return java.util.Arrays.stream(app.jettyServer().server().getConnectors())
+                .map(c -> c instanceof ServerConnector s ? s.getHost() + ":" + s.getLocalPort() : c.toString()).toList();
+    }
+
     Target target() {
         return target;
     }

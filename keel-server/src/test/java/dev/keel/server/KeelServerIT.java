@@ -322,6 +322,14 @@ class KeelServerIT {
     }
 
     @Test
+    void start_listensOnLoopbackOnlyByDefault(TestDatabase db) throws Exception {
+        start(db, false);
+
+        assertThat(server.listening()).containsExactly("127.0.0.1:" + server.port());
+        assertThat(server.url()).isEqualTo("http://127.0.0.1:" + server.port() + "/");
+    }
+
+    @Test
     void start_onAPortInUseFailsWithOneLineNamingIt(TestDatabase db) throws Exception {
         Project p = project(db.uri(), "");
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
