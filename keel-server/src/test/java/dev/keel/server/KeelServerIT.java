@@ -137,6 +137,27 @@ class KeelServerIT {
     }
 
     @Test
+    void overview_chartsStatementTimeOverSnapshotsWithTheLocalChartLibrary(TestDatabase db) throws Exception {
+        db.execute("create extension if not exists pg_stat_statements");
+        db.execute("create table w (id int primary key, v int)");
+        start(db, false);
+        try (Connection c = db.connect()) {
+            dev.keel.ops.insight.StatementHistory.snapshot(c);
+            db.execute("insert into w select g, g from generate_series(1, 5000) g");
+            for (int i = 0; i < 20; i++) {
+                db.execute("select count(*) from w where v % 7 = " + i);
+            }
+            dev.keel.ops.insight.StatementHistory.snapshot(c);
+        }
+
+        HttpResponse<String> page = authed("/");
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("<script src=\"/assets/echarts.min.js\"></script>", "echarts.init(")
+                .contains("statement time per interval").contains("from w where v");
+    }
+
+    @Test
     void login_formAndTokenLinkSetAStrictHttpOnlyCookieThatOpensTheDashboard(TestDatabase db) throws Exception {
         start(db, false);
         String token = server.token().value();
@@ -222,6 +243,7 @@ class KeelServerIT {
     @Test
     void action_snapshotRunsAsynchronouslyWithAllowActionsAndTheToken(TestDatabase db) throws Exception {
         start(db, true);
+        long before = snapshots(db);
         assertThat(post("/api/actions/snapshot", "").statusCode()).isEqualTo(401);
 
         HttpResponse<String> accepted = post("/api/actions/snapshot", "", "Authorization", "Bearer " + server.token().value());
@@ -234,7 +256,7 @@ class KeelServerIT {
             status = authed(location).body();
         }
         assertThat(status).contains("\"status\": \"ok\"", "\"takenAt\"");
-        assertThat(state(db)).contains("snapshots=1");
+        assertThat(snapshots(db)).isEqualTo(before + 1);
         assertThat(post("/api/actions/nothing", "", "Authorization", "Bearer " + server.token().value()).statusCode())
                 .isEqualTo(404);
     }
@@ -338,6 +360,11 @@ class KeelServerIT {
                     .isInstanceOf(KeelException.class)
                     .hasMessage("port " + taken.getLocalPort() + " on 127.0.0.1 is in use");
         }
+    }
+
+    private static long snapshots(TestDatabase db) throws SQLException {
+        String state = state(db);
+        return Long.parseLong(state.substring("snapshots=".length(), state.indexOf(' ')));
     }
 
     /** What a GET must not change: Keel's snapshots, the extensions, the tables. */
