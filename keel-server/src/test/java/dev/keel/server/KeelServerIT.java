@@ -107,6 +107,10 @@ class KeelServerIT {
             assertThat(r.headers().map().toString()).doesNotContain(token.substring(0, 8));
         }
         assertThat(get("/metrics").statusCode()).isEqualTo(401);
+        HttpResponse<String> traversal = http.send(HttpRequest.newBuilder(URI.create(server.url() + "health/../api/insight"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(traversal.statusCode()).isIn(400, 401);
+        assertThat(traversal.body()).doesNotContain("findings");
         assertThat(get("/assets/echarts.min.js").statusCode()).isEqualTo(401);
     }
 
