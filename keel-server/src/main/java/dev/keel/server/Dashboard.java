@@ -198,6 +198,102 @@ final class Dashboard {
         b.append("</section>");
     }
 
+    /** /insight: every finding with its remedy, the top statements and the connection groups. */
+    String insight() {
+        StringBuilder b = new StringBuilder();
+        try {
+            server.withConnection(c -> {
+                InsightReport report = Insight.report(c, KeelServer.insightOptions());
+                findings(b, report);
+                b.append("<section><h2>All findings</h2><table><tr><th>severity<th>rule<th>object<th>message<th>remedy</tr>");
+                for (dev.keel.core.findings.Finding f : report.findings()) {
+                    b.append("<tr><td class=sev-").append(f.severity().label()).append('>').append(f.severity().label())
+                            .append("<td>").append(esc(f.rule())).append("<td>").append(esc(f.object())).append("<td>")
+                            .append(esc(f.message())).append("<td><code>").append(esc(f.remedy())).append("</code></tr>");
+                }
+                b.append("</table></section>");
+                statements(b, report, List.of());
+                connections(b, report);
+                report.connections().ifPresent(cs -> {
+                    b.append("<table><tr><th>count<th>database<th>user<th>application<th>state</tr>");
+                    for (ConnectionSummary.Group g : cs.groups()) {
+                        b.append("<tr><td class=n>").append(g.count()).append("<td>").append(esc(g.database())).append("<td>")
+                                .append(esc(g.user())).append("<td>").append(esc(g.application())).append("<td>")
+                                .append(esc(g.state())).append("</tr>");
+                    }
+                    b.append("</table>");
+                });
+                return null;
+            });
+        } catch (KeelServer.TargetDown e) {
+            b.append("<p class=status-down>down: ").append(esc(e.getMessage())).append("</p>");
+        } catch (Exception e) {
+            b.append("<p>not available: ").append(esc(Secrets.mask(String.valueOf(e.getMessage())))).append("</p>");
+        }
+        return page("Keel — insight", b.toString());
+    }
+
+    /** /migrations: keel info as a table. */
+    String migrations() {
+        StringBuilder b = new StringBuilder();
+        try {
+            b.append("<table><tr><th>version<th>description<th>type<th>installed on<th>state</tr>");
+            for (MigrationState s : server.migrations()) {
+                b.append("<tr><td>").append(s.version() == null ? "" : esc(s.version().toString())).append("<td>")
+                        .append(esc(s.description())).append("<td>").append(esc(s.type())).append("<td>")
+                        .append(s.installedOn() == null ? "" : s.installedOn().truncatedTo(ChronoUnit.SECONDS)).append("<td>")
+                        .append(esc(s.state().label())).append("</tr>");
+            }
+            b.append("</table>");
+        } catch (KeelServer.TargetDown e) {
+            b.setLength(0);
+            b.append("<p class=status-down>down: ").append(esc(e.getMessage())).append("</p>");
+        } catch (RuntimeException e) {
+            b.setLength(0);
+            b.append("<p>not available: ").append(esc(Secrets.mask(String.valueOf(e.getMessage())))).append("</p>");
+        }
+        return page("Keel — migrations", b.toString());
+    }
+
+    /** /backups: keel backup list and the recorded verifications, newest first. */
+    String backups() {
+        StringBuilder b = new StringBuilder("<section><h2>Backups</h2>");
+        List<Map<String, Object>> backups = server.backups();
+        if (backups.isEmpty()) {
+            b.append("<p>No backups in the repository.</p>");
+        } else {
+            b.append("<table><tr><th>id<th>type<th>status<th>stop time<th>size<th>stored</tr>");
+            for (int i = backups.size() - 1; i >= 0; i--) {
+                Map<String, Object> m = backups.get(i);
+                b.append("<tr><td>").append(esc(String.valueOf(m.get("id")))).append("<td>").append(esc(String.valueOf(m.get("type"))))
+                        .append("<td>").append(esc(String.valueOf(m.get("status")))).append("<td>")
+                        .append(m.get("stopTime") == null ? "" : esc(m.get("stopTime").toString())).append("<td class=n>")
+                        .append(m.get("sizeBytes") == null ? "" : bytes((Long) m.get("sizeBytes"))).append("<td class=n>")
+                        .append(m.get("storedBytes") == null ? "" : bytes((Long) m.get("storedBytes"))).append("</tr>");
+            }
+            b.append("</table>");
+        }
+        b.append("</section><section><h2>Verifications</h2>");
+        Path verifyFile = server.project().keelDir().resolve(VerifyHistory.FILE_NAME);
+        List<VerifyHistory.Run> runs = java.nio.file.Files.exists(verifyFile) ? VerifyHistory.read(verifyFile).runs() : List.of();
+        if (runs.isEmpty()) {
+            b.append("<p>No verification recorded (keel backup verify, or the verify job).</p>");
+        } else {
+            b.append("<table><tr><th>verified at<th>backup<th>result<th>restore (RTO)<th>RPO<th>indexes checked<th>problems</tr>");
+            for (int i = runs.size() - 1; i >= 0 && i >= runs.size() - 20; i--) {
+                VerifyHistory.Run v = runs.get(i);
+                b.append("<tr><td>").append(v.verifiedAt().truncatedTo(ChronoUnit.SECONDS)).append("<td>").append(esc(v.backup()))
+                        .append("<td class=status-").append(v.ok() ? "ok>PASS" : "fail>FAIL")
+                        .append(String.format(Locale.ROOT, "<td class=n>%.1f s<td class=n>%d s<td class=n>%d<td>", v.rtoMillis() / 1000.0,
+                                v.rpoSeconds(), v.indexesChecked()))
+                        .append(esc(String.join("; ", v.problems()))).append("</tr>");
+            }
+            b.append("</table>");
+        }
+        b.append("</section>");
+        return page("Keel — backups", b.toString());
+    }
+
     static String loginPage(boolean failed) {
         return page("Keel — sign in", (failed ? "<p class=status-fail>That token is not valid.</p>" : "")
                 + "<form method=post action=\"/login\"><label>Token (printed by keel serve on its first start, or in "
@@ -211,8 +307,10 @@ final class Dashboard {
                 + "body{font:14px system-ui,sans-serif;margin:1.5em auto;max-width:70em;color:#222}"
                 + "table{border-collapse:collapse}td,th{padding:.2em .6em;border-bottom:1px solid #ddd;text-align:left}"
                 + "td.n{text-align:right}code{font-size:12px}.status-down,.status-fail,.sev-error{color:#b00}"
-                + ".status-warn,.sev-warning{color:#a60}.status-ok{color:#070}section{margin-bottom:1.5em}</style></head>"
-                + "<body><h1>" + esc(title) + "</h1>" + body + "</body></html>";
+                + ".status-warn,.sev-warning{color:#a60}.status-ok{color:#070}section{margin-bottom:1.5em}"
+                + "nav a{margin-right:1em}</style></head><body><nav><a href=\"/\">Overview</a><a href=\"/insight\">Insight</a>"
+                + "<a href=\"/migrations\">Migrations</a><a href=\"/backups\">Backups</a></nav><h1>" + esc(title) + "</h1>"
+                + body + "</body></html>";
     }
 
     static String esc(String s) {

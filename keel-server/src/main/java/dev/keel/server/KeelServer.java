@@ -185,6 +185,9 @@ public final class KeelServer implements AutoCloseable {
         });
         r.get("/assets/echarts.min.js", this::echarts);
         r.get("/", ctx -> html(ctx, 200, dashboard.overview()));
+        r.get("/insight", ctx -> html(ctx, 200, dashboard.insight()));
+        r.get("/migrations", ctx -> html(ctx, 200, dashboard.migrations()));
+        r.get("/backups", ctx -> html(ctx, 200, dashboard.backups()));
         r.get("/metrics", this::metrics);
         r.get("/api/health", ctx -> health(ctx, false));
         r.get("/api/insight", ctx -> json(ctx, 200, withConnection(c -> InsightJson.document(Insight.report(c, insightOptions())))));

@@ -131,6 +131,9 @@ class KeelServerIT {
         assertThat(overview.statusCode()).isEqualTo(200);
         assertThat(overview.body()).contains("Health", "Top statements", "Connections", "Findings", "Backups", "Migrations");
         assertThat(overview.body()).doesNotContain("cdn", "http://", "https://");
+        assertThat(authed("/insight").body()).contains("All findings", "<td>insight.");
+        assertThat(authed("/migrations").body()).contains("<td>init", "Pending");
+        assertThat(authed("/backups").body()).contains("No backups in the repository", "No verification recorded");
         assertThat(chart.statusCode()).isEqualTo(200);
         assertThat(chart.body()).contains("echarts");
         assertThat(authed("/api/backups").body()).contains("\"backups\"");
@@ -208,6 +211,8 @@ class KeelServerIT {
         HttpResponse<String> page = authed("/");
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.body()).contains("down").contains("Backups");
+        assertThat(authed("/insight").body()).contains("down");
+        assertThat(authed("/migrations").statusCode()).isEqualTo(200);
         assertThat(authed("/api/insight").statusCode()).isEqualTo(503);
         assertThat(authed("/metrics").body()).containsPattern("(?m)^pg_up 0(\\.0)?$");
         assertThat(authed("/health/ready").statusCode()).isEqualTo(503); // and still serving afterwards
@@ -231,7 +236,7 @@ class KeelServerIT {
     void get_changesNothingAndActionsNeedAllowActions(TestDatabase db) throws Exception {
         start(db, false);
         String before = state(db);
-        for (String path : List.of("/", "/api/insight", "/api/health", "/api/history", "/api/backups", "/api/migrations",
+        for (String path : List.of("/", "/insight", "/migrations", "/backups", "/api/insight", "/api/health", "/api/history", "/api/backups", "/api/migrations",
                 "/api/jobs", "/api/actions", "/metrics", "/health/ready", "/api/actions/snapshot")) {
             authed(path);
         }
