@@ -63,6 +63,9 @@ public record ServerOptions(String bind, int port, boolean allowActions, Optiona
         });
         Map<String, ServerAction> actions = new LinkedHashMap<>();
         actions.put("snapshot", BuiltInActions::snapshot);
+        // keel check (dev.keel.server.check) plugs in here as actions.put("check", ...) returning its --json document:
+        // that serves GET /api/check, POST /api/actions/check and the server.jobs.check job. The CLI adds backup and
+        // verify (ServeCommand), which run their commands in-process.
         return new ServerOptions(s.bind(), s.port(), false, tls, project.keelDir().resolve(ServerToken.FILE_NAME),
                 s.jobs().intervals(), actions);
     }
