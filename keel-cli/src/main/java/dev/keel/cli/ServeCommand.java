@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
             "Send it as 'Authorization: Bearer TOKEN', or sign in in a browser (the login form, or URL?token=TOKEN once).",
             "HTTPS: keel.yaml server.tls.keystore and server.tls.password-env. Jobs: server.jobs.snapshot/verify/check.",
             "POST /api/actions/backup|verify|snapshot need --allow-actions. Ctrl-C stops the server.",
-            "Exit codes: 0 stopped cleanly, 2 bad configuration, 3 cannot listen (e.g. the port is in use)."})
+            "Exit codes: 2 bad configuration, 3 cannot listen (e.g. the port is in use); Ctrl-C ends it as it ends any",
+            "program (the JVM exits 130 after the server stopped), SIGTERM with 143."})
 final class ServeCommand implements Callable<Integer> {
 
     @Spec
