@@ -255,16 +255,7 @@ final class BackupCommands {
         public Integer call() {
             Cli cli = new Cli(spec);
             LocalRepository repo = repository(cli.project());
-            List<Map<String, Object>> rows = new ArrayList<>();
-            for (BackupCatalog.Backup b : BackupCatalog.list(repo)) {
-                Map<String, String> m = b.status() == BackupCatalog.Status.COMPLETE ? BackupReader.metadataOf(repo, b.id()) : Map.of();
-                rows.add(Cli.ordered("id", b.id(), "type", m.getOrDefault("type", "full"),
-                        "status", b.status().name().toLowerCase(), "startTime", m.get("startTime"), "stopTime", m.get("stopTime"),
-                        "startLsn", m.get("startLsn"), "stopLsn", m.get("stopLsn"), "timeline", m.get("timeline"),
-                        "serverVersion", m.get("serverVersion"), "sizeBytes", m.get("rawBytes") == null ? null : Long.parseLong(m.get("rawBytes")),
-                        "storedBytes", m.get("storedBytes") == null ? null : Long.parseLong(m.get("storedBytes")),
-                        "durationMillis", m.get("durationMillis") == null ? null : Long.parseLong(m.get("durationMillis"))));
-            }
+            List<Map<String, Object>> rows = BackupCatalog.describe(repo);
             if (cli.json()) {
                 cli.printJson(Cli.ordered("backups", rows));
             } else if (rows.isEmpty()) {

@@ -8,6 +8,7 @@ import dev.keel.server.check.CheckHistory;
 import dev.keel.server.check.CheckHtml;
 import dev.keel.server.check.CheckItem;
 import dev.keel.server.check.CheckReport;
+import dev.keel.server.check.CheckRun;
 import dev.keel.server.check.CheckStatus;
 import dev.keel.server.check.Checklist;
 import java.io.IOException;
@@ -16,8 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -83,17 +82,9 @@ final class CheckCommand implements Callable<Integer> {
         if (cli.json()) {
             cli.status("keel check: " + target.describe());
         }
-        CheckReport report = Checklist.evaluate(ctx);
-
-        Path historyFile = CheckHistory.file(project.keelDir());
-        CheckHistory.History history = CheckHistory.read(historyFile);
-        history.problems().forEach(p -> cli.status("keel: " + p));
-        CheckHistory.Run run = CheckHistory.Run.of(report);
-        CheckHistory.append(historyFile, run);
-        List<CheckHistory.Run> runs = new ArrayList<>(history.since(report.checkedAt().minus(
-                project.config().check().windowDuration())));
-        runs.add(run);
-        CheckHistory.Trend trend = CheckHistory.Trend.of(runs);
+        CheckRun checked = CheckRun.evaluate(ctx, true, p -> cli.status("keel: " + p));
+        CheckReport report = checked.report();
+        CheckHistory.Trend trend = checked.trend();
 
         if (html != null) {
             try {
@@ -109,9 +100,7 @@ final class CheckCommand implements Callable<Integer> {
             cli.status("keel check: report written to " + html);
         }
         if (cli.json()) {
-            cli.printJson(Cli.ordered("target", report.target(), "checkedAt", report.checkedAt().toString(),
-                    "items", report.items().stream().map(CheckItem::toMap).toList(),
-                    "summary", report.summary(), "trend", trend.toMap()));
+            cli.printJson(checked.document());
         } else {
             print(cli.out(), report, trend);
         }

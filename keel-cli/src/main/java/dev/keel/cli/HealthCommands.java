@@ -13,7 +13,6 @@ import dev.keel.ops.insight.MetricsExposition;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -48,12 +47,7 @@ final class HealthCommands {
             Target target = cli.target();
             HealthReport report = HealthChecks.run(() -> target.connect(cli::status), live);
             if (cli.json()) {
-                List<Object> checks = new ArrayList<>();
-                for (HealthCheck c : report.checks()) {
-                    checks.add(Cli.ordered("name", c.name(), "status", c.status().label(),
-                            "detail", Secrets.mask(c.detail()), "millis", c.millis()));
-                }
-                cli.printJson(Cli.ordered("status", report.status().label(), "checks", checks));
+                cli.printJson(dev.keel.ops.insight.InsightJson.health(report));
                 if (report.unreachable()) {
                     cli.err().println("keel: " + Secrets.mask(report.checks().get(0).detail()));
                     cli.err().flush();

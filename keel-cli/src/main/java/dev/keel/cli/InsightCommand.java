@@ -1,22 +1,18 @@
 package dev.keel.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keel.core.KeelException;
-import dev.keel.core.findings.FindingsRenderer;
 import dev.keel.core.findings.Severity;
 import dev.keel.core.project.Target;
 import dev.keel.ops.insight.ConnectionSummary;
 import dev.keel.ops.insight.Insight;
+import dev.keel.ops.insight.InsightJson;
 import dev.keel.ops.insight.InsightOptions;
 import dev.keel.ops.insight.InsightReport;
 import dev.keel.ops.insight.TopStatements;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -132,54 +128,9 @@ final class InsightCommand implements Callable<Integer> {
         return (long) (Double.parseDouble(m.group(1)) * (1L << shift));
     }
 
-    /** {"findings": [...], "summary": {...}, "database", "statements": {...}, "connections": {...}}. */
+    /** The --json document; one implementation, shared with keel serve's /api/insight. */
     static JsonNode document(InsightReport report) {
-        ObjectMapper mapper = new ObjectMapper();
-        ObjectNode doc = mapper.createObjectNode();
-        try {
-            JsonNode findings = mapper.readTree(FindingsRenderer.json().renderToString(report.findings()));
-            doc.set("findings", findings.get("findings"));
-            doc.set("summary", findings.get("summary"));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("the findings renderer wrote invalid JSON", e);
-        }
-        doc.put("database", report.database());
-        report.statements().ifPresent(t -> {
-            ObjectNode s = doc.putObject("statements");
-            s.put("totalExecMs", round(t.totalExecMs()));
-            statements(s.putArray("byTotalTime"), t.byTotalTime());
-            statements(s.putArray("byMeanTime"), t.byMeanTime());
-            statements(s.putArray("byCalls"), t.byCalls());
-            statements(s.putArray("byIo"), t.byIo());
-        });
-        report.connections().ifPresent(c -> {
-            ObjectNode n = doc.putObject("connections");
-            n.put("maxConnections", c.maxConnections());
-            n.put("reserved", c.reserved());
-            n.put("usable", c.usable());
-            n.put("total", c.total());
-            ObjectNode byState = n.putObject("byState");
-            c.byState().forEach(byState::put);
-            ArrayNode groups = n.putArray("groups");
-            for (ConnectionSummary.Group g : c.groups()) {
-                groups.addObject().put("database", g.database()).put("user", g.user()).put("application", g.application())
-                        .put("state", g.state()).put("count", g.count());
-            }
-        });
-        return doc;
-    }
-
-    private static void statements(ArrayNode into, List<TopStatements.Statement> list) {
-        for (TopStatements.Statement s : list) {
-            into.addObject().put("queryId", s.queryId()).put("user", s.user()).put("calls", s.calls())
-                    .put("totalMs", round(s.totalMs())).put("meanMs", round(s.meanMs())).put("rows", s.rows())
-                    .put("ioBlocks", s.ioBlocks()).put("ioMs", round(s.ioMs())).put("tempBlocksWritten", s.tempBlocksWritten())
-                    .put("query", s.query());
-        }
-    }
-
-    private static double round(double d) {
-        return Math.round(d * 1000) / 1000.0;
+        return InsightJson.document(report);
     }
 
     /** The top statements by total time and the connections by state, as short tables. */

@@ -66,10 +66,7 @@ final class InsightHistoryCommands {
             }
             s.notes().forEach(n -> cli.status("keel: " + n));
             if (cli.json()) {
-                cli.printJson(Cli.ordered("id", s.id(), "takenAt", s.takenAt().toString(),
-                        "statementsAvailable", s.statementsAvailable(), "statements", s.statements(), "tables", s.tables(),
-                        "indexes", s.indexes(), "databaseBytes", s.databaseBytes(), "pruned", s.pruned(),
-                        "keep", keep, "notes", s.notes()));
+                cli.printJson(dev.keel.ops.insight.InsightJson.snapshot(s, keep));
             } else {
                 PrintWriter out = cli.out();
                 out.printf("Snapshot %d of %s: %s, %d tables, %d indexes, database %s.%n", s.id(), target.describe(),
@@ -181,28 +178,11 @@ final class InsightHistoryCommands {
         }
 
         static Map<String, Object> json(Interval i) {
-            List<Object> statements = new ArrayList<>();
-            for (StatementDelta d : i.statements()) {
-                statements.add(Cli.ordered("queryid", d.queryid(), "query", d.query(), "calls", d.calls(),
-                        "totalMillis", round(d.totalMillis()), "meanMillis", round(d.meanMillis()), "rows", d.rows(),
-                        "blocksRead", d.blocksRead(), "blocksHit", d.blocksHit(), "tempBlocksWritten", d.tempBlocksWritten(),
-                        "reset", d.reset()));
-            }
-            return Cli.ordered("fromSnapshot", i.fromSnapshot(), "toSnapshot", i.toSnapshot(), "start", i.start().toString(),
-                    "end", i.end().toString(), "seconds", round(i.duration().toMillis() / 1000.0), "reset", i.reset(),
-                    "statements", statements);
+            return dev.keel.ops.insight.InsightJson.interval(i);
         }
 
         static Map<String, Object> json(Growth g) {
-            return Cli.ordered("snapshots", g.snapshots(), "database", g.database().map(History::json).orElse(null),
-                    "tables", g.tables().stream().map(History::json).toList(),
-                    "indexes", g.indexes().stream().map(History::json).toList());
-        }
-
-        static Map<String, Object> json(SizeTrend t) {
-            return Cli.ordered("kind", t.kind(), "name", t.name(), "firstAt", t.firstAt().toString(), "firstBytes", t.firstBytes(),
-                    "lastAt", t.lastAt().toString(), "bytes", t.lastBytes(), "bytesPerDay", Math.round(t.bytesPerDay()),
-                    "percentPerDay", round(t.percentPerDay()), "projected30DaysBytes", t.projected30Days());
+            return dev.keel.ops.insight.InsightJson.growth(g);
         }
 
         private static String trend(SizeTrend t) {

@@ -20,7 +20,8 @@ import picocli.CommandLine.ScopeType;
             DriftCommands.Diff.class, ReviewCommands.Lint.class, ReviewCommands.PlanCommand.class, BackupCommands.Backup.class,
             BackupCommands.Restore.class, WalCommands.Wal.class, DumpCommands.Dump.class, DumpCommands.Load.class,
             DemoCommand.class, ExplainCommand.class, InsightCommand.class, AdviseCommands.Advise.class,
-            HealthCommands.Health.class, HealthCommands.Metrics.class, MaintainCommands.Maintain.class, BenchCommand.class, CheckCommand.class,
+            HealthCommands.Health.class, HealthCommands.Metrics.class, MaintainCommands.Maintain.class, BenchCommand.class,
+            CheckCommand.class, ServeCommand.class,
             CompletionCommand.class, HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 findings or a failed check, 2 bad usage or configuration, 3 runtime failure.",
             "Docs: README.md in the Keel repository."})

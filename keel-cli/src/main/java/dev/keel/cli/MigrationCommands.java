@@ -179,10 +179,7 @@ final class MigrationCommands {
             if (cli.json()) {
                 List<Map<String, Object>> rows = new ArrayList<>();
                 for (MigrationState s : states) {
-                    rows.add(Cli.ordered("version", s.version() == null ? null : s.version().toString(),
-                            "description", s.description(), "type", s.type(), "script", s.script(),
-                            "state", s.state().label(), "installedOn", s.installedOn() == null ? null : s.installedOn().toString(),
-                            "executionTime", s.executionTime(), "checksum", s.checksum()));
+                    rows.add(s.toMap());
                 }
                 cli.printJson(Cli.ordered("migrations", rows));
                 return 0;

@@ -23,7 +23,8 @@ public record ProjectConfig(
         BackupConfig backup,
         List<String> extensions,
         SloConfig slo,
-        CheckConfig check) {
+        CheckConfig check,
+        ServerConfig server) {
 
     public ProjectConfig {
         targets = targets == null ? Map.of() : Map.copyOf(new TreeMap<>(targets));
@@ -33,6 +34,7 @@ public record ProjectConfig(
         extensions = extensions == null ? null : List.copyOf(extensions);
         slo = slo == null ? SloConfig.NONE : slo;
         check = check == null ? CheckConfig.DEFAULT : check;
+        server = server == null ? ServerConfig.DEFAULT : server;
     }
 
     /** The extensions the project needs installed ({@code extensions: [pg_stat_statements]}); empty when not declared. */
@@ -92,8 +94,9 @@ public record ProjectConfig(
         }
     }
 
+
     /** An empty project: no targets, so the embedded default. */
-    public static final ProjectConfig EMPTY = new ProjectConfig(null, null, null, null, null, null, null, null, null);
+    public static final ProjectConfig EMPTY = new ProjectConfig(null, null, null, null, null, null, null, null, null, null);
 
     /**
      * Where backups go and how they are stored.
@@ -201,6 +204,63 @@ public record ProjectConfig(
 
         public SchemaConfig {
             locations = locations == null || locations.isEmpty() ? List.of("db/migrations") : List.copyOf(locations);
+        }
+    }
+
+    /**
+     * {@code server}: what {@code keel serve} listens on and runs. {@link ProjectLoader} checks the values at load.
+     *
+     * @param port TCP port (default 7432; 0 picks a free one)
+     * @param bind the address to listen on (default 127.0.0.1: only this machine)
+     * @param tls  HTTPS from a keystore; absent: plain HTTP
+     * @param jobs what runs on a schedule; each job is off unless its interval is set
+     */
+    public record ServerConfig(Integer port, String bind, TlsConfig tls, JobsConfig jobs) {
+
+        public static final int DEFAULT_PORT = 7432;
+        public static final String DEFAULT_BIND = "127.0.0.1";
+        static final ServerConfig DEFAULT = new ServerConfig(null, null, null, null);
+
+        public ServerConfig {
+            port = port == null ? DEFAULT_PORT : port;
+            bind = bind == null || bind.isBlank() ? DEFAULT_BIND : bind;
+            jobs = jobs == null ? JobsConfig.NONE : jobs;
+        }
+
+        /** The TLS settings, when {@code server.tls} is set. */
+        public Optional<TlsConfig> tlsConfig() {
+            return Optional.ofNullable(tls);
+        }
+    }
+
+    /**
+     * {@code server.tls}: a PKCS#12 or JKS keystore and the name of the environment variable holding its password
+     * (the password itself never sits in keel.yaml).
+     */
+    public record TlsConfig(String keystore, @JsonProperty("password-env") String passwordEnv) {
+    }
+
+    /**
+     * {@code server.jobs}: intervals as {@link #parseDuration} reads them ({@code 1h}, {@code 24h}); a job whose
+     * key is absent does not run.
+     */
+    public record JobsConfig(String snapshot, String verify, String check) {
+
+        static final JobsConfig NONE = new JobsConfig(null, null, null);
+
+        /** Job name (snapshot, verify, check) to interval, for the jobs that are set, in that order. */
+        public Map<String, Duration> intervals() {
+            Map<String, Duration> m = new java.util.LinkedHashMap<>();
+            if (snapshot != null) {
+                m.put("snapshot", parseDuration(snapshot));
+            }
+            if (verify != null) {
+                m.put("verify", parseDuration(verify));
+            }
+            if (check != null) {
+                m.put("check", parseDuration(check));
+            }
+            return m;
         }
     }
 }

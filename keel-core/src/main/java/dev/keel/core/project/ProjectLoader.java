@@ -144,6 +144,7 @@ public final class ProjectLoader {
                 }
             }
         });
+        checkServer(config.server(), shown, lines);
     }
 
     private static void duration(String value, String key, String shown, Map<String, Integer> lines) {
@@ -155,6 +156,28 @@ public final class ProjectLoader {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(where(shown, lines, key) + ": " + e.getMessage(), null);
         }
+    }
+
+    /** The {@code server} section: port range, TLS completeness, job intervals. */
+    private static void checkServer(ProjectConfig.ServerConfig server, String shown, Map<String, Integer> lines) {
+        if (server.port() < 0 || server.port() > 65535) {
+            throw new ConfigException(where(shown, lines, "server.port") + ": must be a port from 1 to 65535 (or 0 for any free "
+                    + "port), was " + server.port(), null);
+        }
+        server.tlsConfig().ifPresent(tls -> {
+            if (tls.keystore() == null || tls.keystore().isBlank()) {
+                throw new ConfigException(where(shown, lines, "server.tls.keystore") + ": server.tls needs a keystore",
+                        "set server.tls.keystore to a PKCS#12 file, e.g. .keel/server.p12");
+            }
+            if (tls.passwordEnv() == null || tls.passwordEnv().isBlank()) {
+                throw new ConfigException(where(shown, lines, "server.tls.password-env") + ": server.tls needs password-env, the "
+                        + "name of the environment variable that holds the keystore password",
+                        "e.g. password-env: KEEL_TLS_PASSWORD (the password itself never goes into keel.yaml)");
+            }
+        });
+        duration(server.jobs().snapshot(), "server.jobs.snapshot", shown, lines);
+        duration(server.jobs().verify(), "server.jobs.verify", shown, lines);
+        duration(server.jobs().check(), "server.jobs.check", shown, lines);
     }
 
     /** "keel.yaml:12 (backup.retention.full)", as {@link Project#where} writes it. */

@@ -36,6 +36,38 @@ public final class BackupCatalog {
         return result;
     }
 
+    /**
+     * Every backup as {@code keel backup list --json} prints it (one map per backup, keys in a stable order): id, type,
+     * status, startTime, stopTime, startLsn, stopLsn, timeline, serverVersion, sizeBytes, storedBytes, durationMillis.
+     * The metadata of incomplete backups is null.
+     */
+    public static List<java.util.Map<String, Object>> describe(Repository repository) {
+        List<java.util.Map<String, Object>> rows = new ArrayList<>();
+        for (Backup b : list(repository)) {
+            java.util.Map<String, String> m = b.status() == Status.COMPLETE ? BackupReader.metadataOf(repository, b.id())
+                    : java.util.Map.of();
+            java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
+            row.put("id", b.id());
+            row.put("type", m.getOrDefault("type", "full"));
+            row.put("status", b.status().name().toLowerCase(java.util.Locale.ROOT));
+            row.put("startTime", m.get("startTime"));
+            row.put("stopTime", m.get("stopTime"));
+            row.put("startLsn", m.get("startLsn"));
+            row.put("stopLsn", m.get("stopLsn"));
+            row.put("timeline", m.get("timeline"));
+            row.put("serverVersion", m.get("serverVersion"));
+            row.put("sizeBytes", number(m.get("rawBytes")));
+            row.put("storedBytes", number(m.get("storedBytes")));
+            row.put("durationMillis", number(m.get("durationMillis")));
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    private static Long number(String text) {
+        return text == null ? null : Long.parseLong(text);
+    }
+
     /** The newest complete physical (full or incremental) backup: the one restore and verify take by default. */
     public static java.util.Optional<String> latestPhysical(Repository repository) {
         Objects.requireNonNull(repository, "null repository");

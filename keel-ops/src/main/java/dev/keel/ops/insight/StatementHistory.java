@@ -264,7 +264,7 @@ public final class StatementHistory {
 
     /**
      * Stores this database's pg_stat_statements rows and its sizes as one snapshot, in one transaction, then
-     * removes snapshots outside {@code retention}. Creates the keel schema and tables on first use.
+     * removes snapshots outside {@code retention}. Creates the keel_history schema and tables on first use.
      *
      * @throws InsightException when the schema or tables cannot be created (with the GRANT that is missing)
      */

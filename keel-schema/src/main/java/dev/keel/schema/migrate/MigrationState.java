@@ -11,6 +11,20 @@ import java.time.Instant;
 public record MigrationState(MigrationVersion version, String description, String type, String script,
                              State state, Instant installedOn, Integer executionTime, Integer checksum) {
 
+    /** As {@code keel info --json} prints one migration: version, description, type, script, state, installedOn, ... */
+    public java.util.Map<String, Object> toMap() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("version", version == null ? null : version.toString());
+        m.put("description", description);
+        m.put("type", type);
+        m.put("script", script);
+        m.put("state", state.label());
+        m.put("installedOn", installedOn == null ? null : installedOn.toString());
+        m.put("executionTime", executionTime);
+        m.put("checksum", checksum);
+        return m;
+    }
+
     /** Flyway's migration states, in the words {@code keel info} prints. */
     public enum State {
         PENDING("Pending"), SUCCESS("Success"), FAILED("Failed"), MISSING("Missing"), BASELINE("Baseline"),
