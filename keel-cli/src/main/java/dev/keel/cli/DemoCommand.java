@@ -26,6 +26,12 @@ import dev.keel.ops.insight.Insight;
 import dev.keel.ops.insight.InsightOptions;
 import dev.keel.ops.insight.InsightReport;
 import dev.keel.ops.insight.Workload;
+import dev.keel.core.project.Target;
+import dev.keel.server.KeelServer;
+import dev.keel.server.ServerOptions;
+import dev.keel.server.check.CheckContext;
+import dev.keel.server.check.CheckRun;
+import dev.keel.server.check.CheckStatus;
 import dev.keel.schema.lint.LintContext;
 import dev.keel.schema.migrate.MigrationSettings;
 import dev.keel.schema.review.MigrationReview;
@@ -63,6 +69,9 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--example", paramLabel = "DIR", description = "the sample project (default: examples/commerce of the Keel checkout)")
     Path example;
+
+    @Option(names = "--no-serve", description = "end after the tour instead of serving the dashboard until Ctrl-C (for scripts)")
+    boolean noServe;
 
     @Override
     public Integer call() throws SQLException {
@@ -165,14 +174,44 @@ final class DemoCommand implements Callable<Integer> {
         out.printf("      WAL is archived into %s as it fills (at least every minute): keel restore --time T recovers to any%n"
                 + "      moment since the backup; keel wal status shows the archiver%n", relative(repo.root()));
         out.println();
-        out.println("Next: cd " + relative(dir) + " and try `keel info`, `keel insight`, `keel advise indexes`, `keel maintain plan`,"
-                + " `keel db psql`.");
-        out.println("Stop the database with `keel db stop` there; the data stays in " + relative(server.home()) + ".");
+
+        step(cli, 8, "readiness against the blueprint's checklist (keel check)");
+        Target target = project.target(null, null);
+        CheckRun checked = CheckRun.evaluate(CheckContext.of(project, target, cli::status), true, p -> cli.status("keel: " + p));
+        Map<CheckStatus, Integer> counts = checked.report().counts();
+        out.printf("      %d pass, %d fail, %d not configured, %d not available in this version; for example:%n",
+                counts.get(CheckStatus.PASS), counts.get(CheckStatus.FAIL), counts.get(CheckStatus.NOT_CONFIGURED),
+                counts.get(CheckStatus.NOT_AVAILABLE));
+        checked.report().items().stream().filter(i -> i.status() == CheckStatus.FAIL).limit(3).forEach(i ->
+                out.printf("      ✗ %s: %s%n        next: %s%n", i.item(), i.evidence(), i.next()));
+        out.println("      (keel check in " + relative(dir) + " lists every item with its evidence)");
+        out.println();
+        if (noServe) {
+            out.println("Next: cd " + relative(dir) + " and try `keel serve`, `keel insight`, `keel advise indexes`, `keel check`,"
+                    + " `keel db psql`.");
+            out.println("Stop the database with `keel db stop` there; the data stays in " + relative(server.home()) + ".");
+            out.flush();
+            return 0;
+        }
+        ServerOptions options = ServerOptions.from(project, System.getenv());
+        KeelServer dashboard;
+        try {
+            dashboard = KeelServer.start(options, project, target);
+        } catch (KeelException e) {
+            cli.status("keel demo: port " + options.port() + " is taken; serving on a free port instead");
+            dashboard = KeelServer.start(options.withPort(0), project, target);
+        }
+        out.println("The dashboard of the sample shop (health, statements over time, migrations, backups, readiness):");
+        out.println("  " + dashboard.url() + "?token=" + dashboard.token().value());
+        out.println("  (the token is kept in " + relative(dashboard.token().file()) + "; `keel serve` in " + relative(dir)
+                + " serves it again)");
+        out.println("Ctrl-C stops the dashboard; the database keeps running (`keel db stop` in " + relative(dir) + ").");
         out.flush();
+        ServeCommand.untilStopped(dashboard);
         return 0;
     }
 
-    private static final int STEPS = 7;
+    private static final int STEPS = 8;
 
     /**
      * The shop's everyday reads, run for real with varied values so pg_stat_statements weighs them: most are

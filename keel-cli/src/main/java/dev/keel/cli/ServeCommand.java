@@ -66,18 +66,27 @@ final class ServeCommand implements Callable<Integer> {
                 .withAction("backup", inProcess(root, "backup", "full"))
                 .withAction("verify", inProcess(root, "backup", "verify"));
         KeelServer server = KeelServer.start(options, project, target);
+        announce(cli, server);
+        untilStopped(server);
+        return 0;
+    }
+
+    /**
+     * Blocks until Ctrl-C (a shutdown hook closes the server) or an interrupt (embedding, tests: the server is closed
+     * as Ctrl-C would, and the interrupt passed on).
+     */
+    static void untilStopped(KeelServer server) {
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             server.close();
             stopped.countDown();
         }, "keel-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        announce(cli, server);
         boolean interrupted = false;
         try {
             stopped.await();
         } catch (InterruptedException e) {
-            interrupted = true; // interrupted (embedding, tests): stop as Ctrl-C would, then pass the interrupt on
+            interrupted = true;
         }
         if (stopped.getCount() > 0) {
             Runtime.getRuntime().removeShutdownHook(hook);
@@ -86,7 +95,6 @@ final class ServeCommand implements Callable<Integer> {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        return 0;
     }
 
     /** The URL always; the token only on the start that created it (it is never printed again, nor logged). */

@@ -11,10 +11,13 @@ import dev.keel.ops.insight.InsightReport;
 import dev.keel.ops.insight.StatementHistory;
 import dev.keel.ops.insight.TopStatements;
 import dev.keel.schema.migrate.MigrationState;
+import dev.keel.server.check.CheckHistory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -26,6 +29,8 @@ import java.util.TreeMap;
  * on its own, so a target that is down shows as down while the rest (backups, jobs) still renders.
  */
 final class Dashboard {
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper CHART_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final KeelServer server;
 
@@ -53,6 +58,7 @@ final class Dashboard {
             databaseSections(b);
         }
         backupSection(b);
+        readinessSection(b, false);
         jobsSection(b);
         return page("Keel — " + server.project().name(), b.toString());
     }
@@ -135,17 +141,14 @@ final class Dashboard {
         if (intervals.isEmpty()) {
             b.append("<p>No snapshots in the last 7 days to chart (keel insight snapshot, or the snapshot job).</p>");
         } else {
-            StringBuilder x = new StringBuilder();
-            StringBuilder y = new StringBuilder();
+            List<String> x = new ArrayList<>();
+            List<Object> y = new ArrayList<>();
             for (StatementHistory.Interval i : intervals) {
                 double total = i.statements().stream().mapToDouble(StatementHistory.StatementDelta::totalMillis).sum();
-                x.append(x.length() == 0 ? "" : ",").append('"').append(i.end().truncatedTo(ChronoUnit.SECONDS)).append('"');
-                y.append(y.length() == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.1f", total));
+                x.add(i.end().truncatedTo(ChronoUnit.SECONDS).toString());
+                y.add(Math.round(total * 10) / 10.0);
             }
-            b.append("<div id=chart style=\"height:220px\"></div><script src=\"/assets/echarts.min.js\"></script><script>")
-                    .append("echarts.init(document.getElementById('chart')).setOption({tooltip:{trigger:'axis'},")
-                    .append("xAxis:{type:'category',data:[").append(x).append("]},yAxis:{type:'value',name:'ms'},")
-                    .append("series:[{name:'statement time per interval',type:'line',data:[").append(y).append("]}]});</script>");
+            chart(b, "statements", "ms", x, Map.of("statement time per interval", y));
         }
         b.append("</section>");
     }
@@ -294,6 +297,78 @@ final class Dashboard {
         return page("Keel — backups", b.toString());
     }
 
+    /** /check: the stored keel check runs, newest first, and the trend of failing items (read, never evaluated: a GET). */
+    String check() {
+        StringBuilder b = new StringBuilder();
+        readinessSection(b, true);
+        return page("Keel — readiness", b.toString());
+    }
+
+    /** The blueprint checklist as the last recorded keel check runs saw it, with the failing items over time. */
+    private void readinessSection(StringBuilder b, boolean full) {
+        b.append("<section><h2>Readiness (keel check)</h2>");
+        List<CheckHistory.Run> runs;
+        try {
+            runs = CheckHistory.read(CheckHistory.file(server.project().keelDir())).runs();
+        } catch (RuntimeException e) {
+            b.append("<p>not available: ").append(esc(Secrets.mask(String.valueOf(e.getMessage())))).append("</p></section>");
+            return;
+        }
+        if (runs.isEmpty()) {
+            b.append("<p>No keel check run recorded yet (keel check, the check job, or POST /api/actions/check).</p></section>");
+            return;
+        }
+        CheckHistory.Run last = runs.get(runs.size() - 1);
+        b.append(String.format(Locale.ROOT, "<p>Last run %s: <span class=status-ok>%d pass</span>, <span class=status-fail>%d fail"
+                        + "</span> (%d required), %d not configured, %d not available.</p>", last.checkedAt().truncatedTo(ChronoUnit.SECONDS),
+                last.pass(), last.fail(), last.requiredFailing(), last.notConfigured(), last.notAvailable()));
+        List<String> x = new ArrayList<>();
+        List<Object> pass = new ArrayList<>();
+        List<Object> fail = new ArrayList<>();
+        for (CheckHistory.Run r : runs.subList(Math.max(0, runs.size() - 60), runs.size())) {
+            x.add(r.checkedAt().truncatedTo(ChronoUnit.SECONDS).toString());
+            pass.add(r.pass());
+            fail.add(r.fail());
+        }
+        Map<String, List<Object>> series = new LinkedHashMap<>();
+        series.put("pass", pass);
+        series.put("fail", fail);
+        chart(b, "check", "items", x, series);
+        if (full) {
+            b.append("<table><tr><th>item<th>status</tr>");
+            last.items().forEach((item, status) -> b.append("<tr><td>").append(esc(item)).append("<td class=status-")
+                    .append(status == dev.keel.server.check.CheckStatus.PASS ? "ok" : status == dev.keel.server.check.CheckStatus.FAIL
+                            ? "fail" : "warn").append('>').append(esc(status.label())).append("</tr>"));
+            b.append("</table><p>Evidence and next steps: <a href=\"/api/check\">/api/check</a> (evaluated afresh, not "
+                    + "recorded) or keel check.</p>");
+        }
+        b.append("</section>");
+    }
+
+    /**
+     * A small line chart: a container marked {@code data-chart} (what the browser test looks for) and the option
+     * as JSON, written by Jackson so no value can break out of the script.
+     */
+    private static void chart(StringBuilder b, String name, String unit, List<String> x, Map<String, List<Object>> series) {
+        Map<String, Object> option = new LinkedHashMap<>();
+        option.put("tooltip", Map.of("trigger", "axis"));
+        option.put("legend", Map.of());
+        option.put("xAxis", Map.of("type", "category", "data", x));
+        option.put("yAxis", Map.of("type", "value", "name", unit));
+        List<Object> s = new ArrayList<>();
+        series.forEach((label, data) -> s.add(Map.of("name", label, "type", "line", "data", data)));
+        option.put("series", s);
+        String json;
+        try {
+            json = CHART_JSON.writeValueAsString(option).replace("</", "<\\/");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot write a chart's option: " + e.getMessage(), e);
+        }
+        b.append("<div id=chart-").append(name).append(" data-chart=").append(name).append(" style=\"height:220px\"></div>")
+                .append("<script>echarts.init(document.getElementById('chart-").append(name).append("')).setOption(")
+                .append(json).append(");</script>");
+    }
+
     static String loginPage(boolean failed) {
         return page("Keel — sign in", (failed ? "<p class=status-fail>That token is not valid.</p>" : "")
                 + "<form method=post action=\"/login\"><label>Token (printed by keel serve on its first start, or in "
@@ -303,13 +378,15 @@ final class Dashboard {
 
     static String page(String title, String body) {
         return "<!doctype html><html lang=en><head><meta charset=utf-8><title>" + esc(title) + "</title>"
+                + "<link rel=icon href=\"data:,\">"
+                + (body.contains("data-chart=") ? "<script src=\"/assets/echarts.min.js\"></script>" : "")
                 + "<meta name=viewport content=\"width=device-width,initial-scale=1\"><style>"
                 + "body{font:14px system-ui,sans-serif;margin:1.5em auto;max-width:70em;color:#222}"
                 + "table{border-collapse:collapse}td,th{padding:.2em .6em;border-bottom:1px solid #ddd;text-align:left}"
                 + "td.n{text-align:right}code{font-size:12px}.status-down,.status-fail,.sev-error{color:#b00}"
                 + ".status-warn,.sev-warning{color:#a60}.status-ok{color:#070}section{margin-bottom:1.5em}"
                 + "nav a{margin-right:1em}</style></head><body><nav><a href=\"/\">Overview</a><a href=\"/insight\">Insight</a>"
-                + "<a href=\"/migrations\">Migrations</a><a href=\"/backups\">Backups</a></nav><h1>" + esc(title) + "</h1>"
+                + "<a href=\"/migrations\">Migrations</a><a href=\"/backups\">Backups</a><a href=\"/check\">Readiness</a></nav><h1>" + esc(title) + "</h1>"
                 + body + "</body></html>";
     }
 

@@ -190,6 +190,7 @@ public final class KeelServer implements AutoCloseable {
         r.get("/insight", ctx -> html(ctx, 200, dashboard.insight()));
         r.get("/migrations", ctx -> html(ctx, 200, dashboard.migrations()));
         r.get("/backups", ctx -> html(ctx, 200, dashboard.backups()));
+        r.get("/check", ctx -> html(ctx, 200, dashboard.check()));
         r.get("/metrics", this::metrics);
         r.get("/api/health", ctx -> health(ctx, false));
         r.get("/api/insight", ctx -> json(ctx, 200, withConnection(c -> InsightJson.document(Insight.report(c, insightOptions())))));
@@ -474,7 +475,7 @@ public final class KeelServer implements AutoCloseable {
     }
 
     static void html(Context ctx, int status, String page) {
-        ctx.header("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'");
+        ctx.header("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; img-src 'self' data:");
         ctx.header("X-Frame-Options", "DENY");
         ctx.status(status).contentType("text/html; charset=utf-8").result(page);
     }

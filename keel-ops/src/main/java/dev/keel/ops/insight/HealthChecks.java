@@ -98,8 +98,7 @@ public final class HealthChecks {
     }
 
     private static Outcome connect(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "select current_setting('server_version'), current_database(), pg_is_in_recovery()")) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Insight.MARKER + "select current_setting('server_version'), current_database(), pg_is_in_recovery()")) {
             rs.next();
             return new Outcome(HealthStatus.OK, "PostgreSQL " + rs.getString(1) + ", database " + rs.getString(2)
                     + (rs.getBoolean(3) ? ", standby" : ", primary"));
@@ -121,13 +120,13 @@ public final class HealthChecks {
         try {
             String value = UUID.randomUUID().toString();
             try (Statement st = c.createStatement()) {
-                st.execute("create temporary table keel_health_probe (v text) on commit drop");
+                st.execute(Insight.MARKER + "create temporary table keel_health_probe (v text) on commit drop");
             }
-            try (PreparedStatement ps = c.prepareStatement("insert into keel_health_probe values (?)")) {
+            try (PreparedStatement ps = c.prepareStatement(Insight.MARKER + "insert into keel_health_probe values (?)")) {
                 ps.setString(1, value);
                 ps.executeUpdate();
             }
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select v from keel_health_probe")) {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Insight.MARKER + "select v from keel_health_probe")) {
                 if (!rs.next() || !value.equals(rs.getString(1))) {
                     return new Outcome(HealthStatus.FAIL, "the row written was not read back");
                 }
@@ -141,7 +140,7 @@ public final class HealthChecks {
 
     private static Outcome replication(Connection c) throws SQLException {
         if (inRecovery(c)) {
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Insight.MARKER + """
                     select case when pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() then 0
                                 else extract(epoch from now() - pg_last_xact_replay_timestamp()) end""")) {
                 rs.next();
@@ -154,7 +153,7 @@ public final class HealthChecks {
         }
         List<String> details = new ArrayList<>();
         HealthStatus worst = HealthStatus.OK;
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Insight.MARKER + """
                 select coalesce(nullif(application_name, ''), client_addr::text, 'local'), state,
                        extract(epoch from replay_lag)
                 from pg_stat_replication order by 1""")) {
@@ -212,7 +211,7 @@ public final class HealthChecks {
             return new Outcome(HealthStatus.SKIPPED, "server is not on this machine");
         }
         String dir;
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("show data_directory")) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Insight.MARKER + "show data_directory")) {
             rs.next();
             dir = rs.getString(1);
         } catch (SQLException e) {
@@ -267,7 +266,7 @@ public final class HealthChecks {
     }
 
     private static boolean inRecovery(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select pg_is_in_recovery()")) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Insight.MARKER + "select pg_is_in_recovery()")) {
             rs.next();
             return rs.getBoolean(1);
         }

@@ -78,7 +78,7 @@ public final class MetricsCollectors {
     }
 
     private static double number(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Insight.MARKER + sql)) {
             return rs.next() ? rs.getDouble(1) : Double.NaN;
         }
     }
@@ -89,8 +89,7 @@ public final class MetricsCollectors {
             builders.add(new MetricFamily.Builder("pg_stat_database_" + col, help(col),
                     col.equals("numbackends") ? Type.GAUGE : Type.COUNTER));
         }
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "select datid::text, datname, " + String.join(", ", STAT_DATABASE)
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Insight.MARKER + "select datid::text, datname, " + String.join(", ", STAT_DATABASE)
                         + " from pg_stat_database where datname is not null order by datname")) {
             while (rs.next()) {
                 for (int i = 0; i < STAT_DATABASE.size(); i++) {
@@ -124,7 +123,7 @@ public final class MetricsCollectors {
     private static MetricFamily databaseSize(Connection c) throws SQLException {
         MetricFamily.Builder b = new MetricFamily.Builder("pg_database_size_bytes", "Disk space used by the database",
                 Type.GAUGE);
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Insight.MARKER + """
                 select datname, pg_database_size(oid) from pg_database
                 where datallowconn and has_database_privilege(oid, 'CONNECT') order by datname""")) {
             while (rs.next()) {
@@ -139,7 +138,7 @@ public final class MetricsCollectors {
                 "number of connections in this state", Type.GAUGE);
         MetricFamily.Builder max = new MetricFamily.Builder("pg_stat_activity_max_tx_duration",
                 "max duration in seconds any active transaction has been running", Type.GAUGE);
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Insight.MARKER + """
                 select datname, coalesce(state, ''), coalesce(usename, ''), coalesce(application_name, ''), count(*),
                        coalesce(max(extract(epoch from now() - xact_start)), 0)
                 from pg_stat_activity where datname is not null
@@ -156,7 +155,7 @@ public final class MetricsCollectors {
 
     private static MetricFamily locks(Connection c) throws SQLException {
         MetricFamily.Builder b = new MetricFamily.Builder("pg_locks_count", "Number of locks", Type.GAUGE);
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Insight.MARKER + """
                 select d.datname, m.mode, coalesce(l.n, 0)
                 from pg_database d
                 cross join unnest(array['%s']) m(mode)
@@ -171,7 +170,7 @@ public final class MetricsCollectors {
     }
 
     private static List<MetricFamily> replication(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Insight.MARKER + """
                 select case when not pg_is_in_recovery() then 0
                             when pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() then 0
                             else greatest(0, extract(epoch from now() - pg_last_xact_replay_timestamp())) end,
@@ -186,7 +185,7 @@ public final class MetricsCollectors {
     }
 
     private static List<MetricFamily> archiver(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Insight.MARKER + """
                 select archived_count, failed_count,
                        coalesce(extract(epoch from now() - last_archived_time), 0)
                 from pg_stat_archiver""")) {
@@ -204,8 +203,7 @@ public final class MetricsCollectors {
 
     private static List<MetricFamily> bgwriter(Connection c) throws SQLException {
         // the columns every supported version keeps in pg_stat_bgwriter (17 moved checkpoints to pg_stat_checkpointer)
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "select buffers_clean, maxwritten_clean, buffers_alloc from pg_stat_bgwriter")) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Insight.MARKER + "select buffers_clean, maxwritten_clean, buffers_alloc from pg_stat_bgwriter")) {
             rs.next();
             return List.of(
                     MetricFamily.single("pg_stat_bgwriter_buffers_clean_total",
