@@ -49,7 +49,9 @@ public final class LoadTest {
     private static final Pattern TPS = Pattern.compile("(?m)^tps = ([0-9.]+) \\(without initial connection time\\)");
     private static final Pattern FAILED = Pattern.compile("(?m)^number of failed transactions: (\\d+)");
     private static final Pattern SCRIPT_ERROR = Pattern.compile("pgbench: error: (.+?):(\\d+): (.*)");
-    private static final Pattern ABORTED = Pattern.compile("pgbench: error: client \\d+ script (\\d+) aborted in command (\\d+) query \\d+: (.*)");
+    // Found anywhere in a line: pgbench's client threads write their "pgbench: " and "error: " prefixes in separate
+    // writes to stderr, so two clients failing at once can interleave them ("pgbench: pgbench: error: error: client 1 ...").
+    private static final Pattern ABORTED = Pattern.compile("client \\d+ script (\\d+) aborted in command (\\d+) query \\d+: (.*)");
 
     private LoadTest() {
     }
@@ -189,7 +191,7 @@ public final class LoadTest {
         }
     }
 
-    private static BenchException failure(Workload workload, Map<String, Integer> scriptFiles, String stderr) {
+    static BenchException failure(Workload workload, Map<String, Integer> scriptFiles, String stderr) {
         for (String line : stderr.lines().toList()) {
             Matcher m = SCRIPT_ERROR.matcher(line);
             if (m.matches() && scriptFiles.containsKey(m.group(1))) {
@@ -199,7 +201,7 @@ public final class LoadTest {
                         "fix the line; pgbench's meta-commands are \\set NAME EXPR, \\sleep N [us|ms|s], ...");
             }
             Matcher a = ABORTED.matcher(line);
-            if (a.matches()) {
+            if (a.find()) {
                 int script = Integer.parseInt(a.group(1));
                 String name = script < workload.scripts().size() ? workload.scripts().get(script).name() : "#" + script;
                 return BenchException.runtime("a pgbench client stopped: script " + name + ", its statement "
