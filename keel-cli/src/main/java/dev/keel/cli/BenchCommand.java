@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
             "or the weighted scripts of a workload file. Prints throughput, transactions, failures and exact",
             "latency percentiles (p50, p95, p99 of every transaction), per script when there are several.",
             "Each run is appended to .keel/bench/history.jsonl and compared with the previous run of the same",
-            "target, workload and clients: tps more than 10% lower or p95 more than 20% higher is a regression",
+            "target, workload and clients: tps more than 10%% lower or p95 more than 20%% higher is a regression",
             "(exit 1 unless --no-fail).",
             "",
             "Workload file (SQL with comment headers):",
@@ -42,7 +42,7 @@ import picocli.CommandLine.Spec;
             "  select * from orders where id = :id;",
             "  -- script: insert",
             "  -- weight: 2",
-            "  insert into orders (customer_id) values (:id % 100 + 1);",
+            "  insert into orders (customer_id) values (:id %% 100 + 1);",
             "A file without '-- script:' headers is one script. Lines are SQL or pgbench meta-commands.",
             "",
             "Exit codes: 0 done (no regression), 1 regression, 2 bad option or workload file, 3 pgbench failed."})
