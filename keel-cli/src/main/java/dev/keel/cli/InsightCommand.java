@@ -93,18 +93,15 @@ final class InsightCommand implements Callable<Integer> {
 
     InsightOptions options() {
         InsightOptions o = InsightOptions.defaults();
-        try {
-            if (slowMs != null) {
-                o = o.withSlowMs(slowMs);
-            }
-            if (top != null) {
-                o = o.withTopN(top);
-            }
-            if (memory != null) {
-                o = o.withMemoryBytes(parseSize(memory));
-            }
-        } catch (IllegalArgumentException e) {
-            throw new KeelException(e.getMessage(), "see keel insight --help", KeelException.USAGE, e);
+        if (slowMs != null) {
+            o = option("--slow-ms", o::withSlowMs, slowMs);
+        }
+        if (top != null) {
+            o = option("--top", o::withTopN, top);
+        }
+        if (memory != null) {
+            InsightOptions base = o;
+            o = option("--memory", text -> base.withMemoryBytes(parseSize(text)), memory);
         }
         return o;
     }
@@ -115,7 +112,7 @@ final class InsightCommand implements Callable<Integer> {
     static long parseSize(String text) {
         Matcher m = SIZE.matcher(text);
         if (!m.matches()) {
-            throw new IllegalArgumentException("--memory: '" + text + "' is not a size such as 16GB or 512MB");
+            throw new IllegalArgumentException("'" + text + "' is not a size such as 16GB or 512MB");
         }
         String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT).substring(0, 1);
         int shift = switch (unit) {
@@ -134,6 +131,16 @@ final class InsightCommand implements Callable<Integer> {
     }
 
     /** The top statements by total time and the connections by state, as short tables. */
+    /** Applies one option's value; the library's refusal becomes a usage error naming the option. */
+    private static <T> InsightOptions option(String name, java.util.function.Function<T, InsightOptions> with, T value) {
+        try {
+            return with.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new KeelException(name + ": " + e.getMessage().replaceFirst("^[a-zA-Z]+ must", "must"), "see keel insight --help",
+                    KeelException.USAGE, e);
+        }
+    }
+
     static String text(InsightReport report) {
         StringBuilder t = new StringBuilder();
         if (report.statements().isPresent()) {

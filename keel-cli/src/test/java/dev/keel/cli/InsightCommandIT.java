@@ -106,11 +106,14 @@ class InsightCommandIT {
     }
 
     @Test
-    void badMemory_isAUsageError(TestDatabase db) {
+    void badOptionValues_areUsageErrorsNamingTheOption(TestDatabase db) {
         Run run = Run.keel("insight", "--memory", "lots", "--url", url(db));
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err().strip()).startsWith("keel: --memory: 'lots' is not a size").doesNotContain("\n");
+        Run negative = Run.keel("insight", "--slow-ms", "-5", "--url", url(db));
+        assertThat(negative.exitCode()).isEqualTo(2);
+        assertThat(negative.err().strip()).isEqualTo("keel: --slow-ms: must be 0 or more, was -5 — see keel insight --help");
     }
 
     @Test
