@@ -80,13 +80,26 @@ final class ActivityChecks {
      * Whether pg_stat_statements can be read here: preloaded (when this role may see
      * shared_preload_libraries) and created in this database, and in which schema.
      */
-    private record StatementsSetup(String schema, String preload) {
+    record StatementsSetup(String schema, String preload) {
         boolean preloaded() {
             return preload != null && List.of(preload.split("\\s*,\\s*")).contains("pg_stat_statements");
+        }
+
+        /** Known not to be preloaded: the role may see shared_preload_libraries, and it is not there. */
+        boolean notPreloaded() {
+            return preload != null && !preloaded();
         }
     }
 
     private StatementsSetup statementsSetup() throws SQLException {
+        return statementsSetup(c);
+    }
+
+    /**
+     * Reads pg_settings, not current_setting(): shared_preload_libraries is superuser-only, and pg_settings hides
+     * it from other roles (null here) instead of failing. Checked on PostgreSQL 15.
+     */
+    static StatementsSetup statementsSetup(Connection c) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(MARKER + """
                 select (select n.nspname from pg_extension e join pg_namespace n on n.oid = e.extnamespace
                         where e.extname = 'pg_stat_statements'),

@@ -3,6 +3,7 @@ package dev.keel.ops.insight;
 import static java.util.Objects.requireNonNull;
 
 import dev.keel.core.KeelException;
+import dev.keel.core.sql.Identifiers;
 import dev.keel.core.findings.Finding;
 import dev.keel.core.findings.Findings;
 import dev.keel.core.findings.Severity;
@@ -358,9 +359,10 @@ public final class StatementHistory {
 
     private static Snapshot take(Connection c, Retention retention) throws SQLException {
         List<String> notes = new ArrayList<>();
-        Optional<String> missing = statementsMissing(c);
-        missing.ifPresent(notes::add);
-        boolean statements = missing.isEmpty();
+        ActivityChecks.StatementsSetup setup = ActivityChecks.statementsSetup(c);
+        statementsMissing(setup).ifPresent(notes::add);
+        boolean statements = notes.isEmpty();
+        String view = statements ? Identifiers.qualified(setup.schema(), "pg_stat_statements") : null;
         long id;
         Instant takenAt;
         long databaseBytes;
@@ -368,7 +370,7 @@ public final class StatementHistory {
                 insert into keel_history.insight_snapshot (stats_reset, statements_available, database_bytes, note)
                 values (%s, ?, pg_database_size(current_database()), ?)
                 returning id, taken_at, database_bytes""".formatted(statements
-                ? "(select stats_reset from pg_stat_statements_info)" : "null"))) {
+                ? "(select stats_reset from " + Identifiers.qualified(setup.schema(), "pg_stat_statements_info") + ")" : "null"))) {
             ps.setBoolean(1, statements);
             ps.setString(2, notes.isEmpty() ? null : String.join("; ", notes));
             try (ResultSet rs = ps.executeQuery()) {
@@ -387,11 +389,11 @@ public final class StatementHistory {
                         shared_blks_read, temp_blks_written)
                     select ?, queryid, userid, dbid, toplevel, query, calls, total_exec_time, mean_exec_time,
                            min_exec_time, max_exec_time, rows, shared_blks_hit, shared_blks_read, temp_blks_written
-                    from pg_stat_statements
+                    from %s
                     where dbid = (select oid from pg_database where datname = current_database())
                       and queryid is not null
-                      and query not like '/* keel %' and query not like '%keel\\_history%'
-                    on conflict do nothing""")) {
+                      and query not like '/* keel %%' and query not like '%%keel\\_history%%'
+                    on conflict do nothing""".formatted(view))) {
                 ps.setLong(1, id);
                 statementRows = ps.executeUpdate();
             }
@@ -427,24 +429,16 @@ public final class StatementHistory {
     }
 
     /** Why pg_stat_statements cannot be read in this database, or empty when it can. */
-    private static Optional<String> statementsMissing(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(Insight.MARKER + """
-                select to_regclass('pg_stat_statements') is not null,
-                       to_regclass('pg_stat_statements_info') is not null,
-                       'pg_stat_statements' = any (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ','))""")) {
-            rs.next();
-            boolean view = rs.getBoolean(1) && rs.getBoolean(2);
-            boolean loaded = rs.getBoolean(3);
-            if (!loaded) {
-                return Optional.of("pg_stat_statements is not loaded (shared_preload_libraries): stored sizes only;"
-                        + " add it to shared_preload_libraries, restart, then CREATE EXTENSION pg_stat_statements;");
-            }
-            if (!view) {
-                return Optional.of("pg_stat_statements is not installed in this database: stored sizes only;"
-                        + " run CREATE EXTENSION pg_stat_statements;");
-            }
-            return Optional.empty();
+    private static Optional<String> statementsMissing(ActivityChecks.StatementsSetup setup) {
+        if (setup.notPreloaded()) {
+            return Optional.of("pg_stat_statements is not loaded (shared_preload_libraries): stored sizes only;"
+                    + " add it to shared_preload_libraries, restart, then CREATE EXTENSION pg_stat_statements;");
         }
+        if (setup.schema() == null) {
+            return Optional.of("pg_stat_statements is not installed in this database: stored sizes only;"
+                    + " run CREATE EXTENSION pg_stat_statements;");
+        }
+        return Optional.empty();
     }
 
     // ---- retention ---------------------------------------------------------------------------------------

@@ -235,6 +235,24 @@ class StatementHistoryIT {
     }
 
     @Test
+    void snapshot_asAnOrdinaryRoleWithCreateOnTheDatabase_storesStatements(TestDatabase db) throws Exception {
+        // shared_preload_libraries is superuser-only: reading it with current_setting() failed the whole snapshot
+        String role = "keel_owner_" + db.name().replaceAll("[^a-z0-9_]", "");
+        db.execute("create role " + role + " login password 'owner'; grant create on database " + db.name() + " to " + role);
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), role, "owner")) {
+            c.createStatement().execute("select 1");
+            StatementHistory.Snapshot s = StatementHistory.snapshot(c);
+
+            assertThat(s.statementsAvailable()).isTrue();
+            assertThat(s.notes()).isEmpty();
+            assertThat(s.statements()).isPositive();
+        } finally {
+            db.execute("drop schema if exists keel_history cascade; revoke create on database " + db.name() + " from " + role
+                    + "; drop owned by " + role + "; drop role " + role);
+        }
+    }
+
+    @Test
     void snapshot_withoutTheRightToCreateTheSchemaNamesTheGrant(TestDatabase db) throws Exception {
         String role = "keel_nobody_" + db.name().replaceAll("[^a-z0-9_]", "");
         db.execute("create role " + role + " login password 'nobody'");
