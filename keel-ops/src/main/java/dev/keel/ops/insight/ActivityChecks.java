@@ -4,6 +4,7 @@ import static dev.keel.ops.insight.Insight.MARKER;
 
 import dev.keel.core.findings.Finding;
 import dev.keel.core.findings.Severity;
+import dev.keel.core.sql.Identifiers;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -120,7 +121,7 @@ final class ActivityChecks {
         if (setup.schema() == null) {
             return List.of(statementsMissing(setup));
         }
-        String view = SettingsChecks.ident(setup.schema()) + ".pg_stat_statements";
+        String view = Identifiers.qualified(setup.schema(), "pg_stat_statements");
         int slowRanks = Math.max(o.topN(), SLOW_MAX_FINDINGS);
         List<Ranked> rows = new ArrayList<>();
         double all = 0;
@@ -575,7 +576,7 @@ final class ActivityChecks {
                                 + "comes back or the slot is dropped (a full disk stops the server).";
                 out.add(Finding.of("insight.inactive-replication-slot", severity, name, message,
                                 "-- only when no consumer will come back for it:\n"
-                                        + "SELECT pg_drop_replication_slot(" + literal(name) + ");")
+                                        + "SELECT pg_drop_replication_slot(" + Identifiers.literal(name) + ");")
                         .withEvidence("slotType", rs.getString(2))
                         .withEvidence("plugin", nz(rs.getString(3)))
                         .withEvidence("database", nz(rs.getString(4)))
@@ -694,9 +695,6 @@ final class ActivityChecks {
         return s == null ? "" : s;
     }
 
-    private static String literal(String s) {
-        return "'" + s.replace("'", "''") + "'";
-    }
 
     static double round(double d) {
         return Math.round(d * 10) / 10.0;

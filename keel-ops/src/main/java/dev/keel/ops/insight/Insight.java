@@ -6,6 +6,7 @@ import dev.keel.core.KeelException;
 import dev.keel.core.findings.Finding;
 import dev.keel.core.findings.Findings;
 import dev.keel.core.findings.Severity;
+import dev.keel.core.sql.Identifiers;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -136,11 +137,11 @@ public final class Insight {
         String remedy = "";
         if (denied) {
             // pg_monitor reads every statistics view and setting; a revoked grant on one view needs its own GRANT
-            StringBuilder r = new StringBuilder("GRANT pg_monitor TO " + SettingsChecks.ident(session.role()) + ";");
+            StringBuilder r = new StringBuilder("GRANT pg_monitor TO " + Identifiers.quote(session.role()) + ";");
             Matcher m = DENIED.matcher(why);
             if (m.find()) {
                 r.append("\nGRANT SELECT ON ").append(m.group(1)).append(" TO ")
-                        .append(SettingsChecks.ident(session.role())).append(";");
+                        .append(Identifiers.quote(session.role())).append(";");
             }
             remedy = r.toString();
         }

@@ -4,6 +4,7 @@ import static dev.keel.ops.insight.Insight.MARKER;
 
 import dev.keel.core.findings.Finding;
 import dev.keel.core.findings.Severity;
+import dev.keel.core.sql.Identifiers;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -267,18 +268,15 @@ final class SettingsChecks {
     static String remedy(Setting v, String value, String database, String role) {
         String assignment = v.name() + " = '" + value + "';";
         return switch (v.source()) {
-            case "database" -> "ALTER DATABASE " + ident(database) + " SET " + assignment;
-            case "user" -> "ALTER ROLE " + ident(role) + " SET " + assignment;
-            case "database user" -> "ALTER ROLE " + ident(role) + " IN DATABASE " + ident(database) + " SET " + assignment;
+            case "database" -> "ALTER DATABASE " + Identifiers.quote(database) + " SET " + assignment;
+            case "user" -> "ALTER ROLE " + Identifiers.quote(role) + " SET " + assignment;
+            case "database user" -> "ALTER ROLE " + Identifiers.quote(role) + " IN DATABASE " + Identifiers.quote(database) + " SET " + assignment;
             default -> "ALTER SYSTEM SET " + assignment + "\n"
                     + ("postmaster".equals(v.context()) ? "-- takes effect after a restart of the server" : "SELECT pg_reload_conf();");
         };
     }
 
     /** A quoted identifier, safe for any name. */
-    static String ident(String name) {
-        return "\"" + name.replace("\"", "\"\"") + "\"";
-    }
 
     /** Rounded down to whole GB from 2GB up, else to whole MB (at least 1MB): values people recognise. */
     static long nice(long bytes) {

@@ -350,8 +350,8 @@ public final class StatementHistory {
             schemaExists = rs.getBoolean(3);
         }
         String grant = schemaExists
-                ? "GRANT USAGE, CREATE ON SCHEMA keel_history TO " + quoteIdent(user) + ";"
-                : "GRANT CREATE ON DATABASE " + quoteIdent(database) + " TO " + quoteIdent(user) + ";";
+                ? "GRANT USAGE, CREATE ON SCHEMA keel_history TO " + Identifiers.quote(user) + ";"
+                : "GRANT CREATE ON DATABASE " + Identifiers.quote(database) + " TO " + Identifiers.quote(user) + ";";
         return new InsightException("cannot " + what + " in database " + database + " as " + user + ": "
                 + firstLine(e.getMessage()), "run as a superuser: " + grant + " (or take snapshots as the database owner)",
                 KeelException.RUNTIME, e);
@@ -818,9 +818,6 @@ public final class StatementHistory {
         return s == null ? "" : s.lines().findFirst().orElse("").strip();
     }
 
-    static String quoteIdent(String name) {
-        return name.matches("[a-z_][a-z0-9_$]*") ? name : "\"" + name.replace("\"", "\"\"") + "\"";
-    }
 
     static String shortQuery(String query) {
         String q = query.replaceAll("\\s+", " ").strip();

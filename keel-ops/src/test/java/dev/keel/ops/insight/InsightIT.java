@@ -281,10 +281,10 @@ class InsightIT {
             assertThat(workMem.severity()).isEqualTo(Severity.WARNING);
             assertThat(workMem.evidence()).containsEntry("current", "64kB").containsEntry("source", "database")
                     .containsEntry("memorySource", "/proc/meminfo");
-            assertThat(workMem.remedy()).matches("ALTER DATABASE \"" + db.name() + "\" SET work_mem = '\\d+[MG]B';");
+            assertThat(workMem.remedy()).matches("ALTER DATABASE " + db.name() + " SET work_mem = '\\d+[MG]B';");
             Finding rpc = findings(r, "insight.setting-random-page-cost").get(0);
             assertThat(rpc.evidence()).containsEntry("current", "8").containsKey("rotationalDisk");
-            assertThat(rpc.remedy()).matches("ALTER DATABASE \"" + db.name() + "\" SET random_page_cost = '(4|1\\.1)';");
+            assertThat(rpc.remedy()).matches("ALTER DATABASE " + db.name() + " SET random_page_cost = '(4|1\\.1)';");
 
             db.execute(workMem.remedy());
             db.execute(rpc.remedy());
@@ -351,8 +351,8 @@ class InsightIT {
                         .findFirst().orElseThrow();
                 assertThat(failed.severity()).isEqualTo(Severity.INFO);
                 assertThat(failed.message()).contains("permission denied");
-                assertThat(failed.remedy()).contains("GRANT pg_monitor TO \"" + role + "\";")
-                        .contains("GRANT SELECT ON pg_stat_statements TO \"" + role + "\";");
+                assertThat(failed.remedy()).contains("GRANT pg_monitor TO " + role + ";")
+                        .contains("GRANT SELECT ON pg_stat_statements TO " + role + ";");
                 assertThat(r.connections()).isPresent();
                 assertThat(r.statements()).isEmpty();
             }

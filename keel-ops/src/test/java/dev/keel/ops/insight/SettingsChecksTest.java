@@ -90,9 +90,10 @@ class SettingsChecksTest {
         Setting restart = new Setting("max_connections", "1000", null, "configuration file", "postmaster", -1);
 
         assertThat(SettingsChecks.remedy(perDb, "4MB", "my\"db", "app")).isEqualTo("ALTER DATABASE \"my\"\"db\" SET work_mem = '4MB';");
-        assertThat(SettingsChecks.remedy(perRole, "4MB", "shop", "app")).isEqualTo("ALTER ROLE \"app\" SET work_mem = '4MB';");
+        assertThat(SettingsChecks.remedy(perRole, "4MB", "shop", "app")).isEqualTo("ALTER ROLE app SET work_mem = '4MB';");
+        assertThat(SettingsChecks.remedy(perRole, "4MB", "shop", "user")).isEqualTo("ALTER ROLE \"user\" SET work_mem = '4MB';");
         assertThat(SettingsChecks.remedy(both, "4MB", "shop", "app"))
-                .isEqualTo("ALTER ROLE \"app\" IN DATABASE \"shop\" SET work_mem = '4MB';");
+                .isEqualTo("ALTER ROLE app IN DATABASE shop SET work_mem = '4MB';");
         assertThat(SettingsChecks.remedy(restart, "200", "shop", "app"))
                 .isEqualTo("ALTER SYSTEM SET max_connections = '200';\n-- takes effect after a restart of the server");
     }
