@@ -130,17 +130,16 @@ final class InsightCommand implements Callable<Integer> {
         return InsightJson.document(report);
     }
 
-    /** The top statements by total time and the connections by state, as short tables. */
     /** Applies one option's value; the library's refusal becomes a usage error naming the option. */
     private static <T> InsightOptions option(String name, java.util.function.Function<T, InsightOptions> with, T value) {
         try {
             return with.apply(value);
         } catch (IllegalArgumentException e) {
-            throw new KeelException(name + ": " + e.getMessage().replaceFirst("^[a-zA-Z]+ must", "must"), "see keel insight --help",
-                    KeelException.USAGE, e);
+            throw new KeelException(name + ": " + e.getMessage(), "see keel insight --help", KeelException.USAGE, e);
         }
     }
 
+    /** The top statements by total time and the connections by state, as short tables. */
     static String text(InsightReport report) {
         StringBuilder t = new StringBuilder();
         if (report.statements().isPresent()) {

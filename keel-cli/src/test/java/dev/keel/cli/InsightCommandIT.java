@@ -113,7 +113,7 @@ class InsightCommandIT {
         assertThat(run.err().strip()).startsWith("keel: --memory: 'lots' is not a size").doesNotContain("\n");
         Run negative = Run.keel("insight", "--slow-ms", "-5", "--url", url(db));
         assertThat(negative.exitCode()).isEqualTo(2);
-        assertThat(negative.err().strip()).isEqualTo("keel: --slow-ms: must be 0 or more, was -5 — see keel insight --help");
+        assertThat(negative.err().strip()).isEqualTo("keel: --slow-ms: the slow-statement threshold must be 0 ms or more, was -5 — see keel insight --help");
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.keel.core.KeelException;
 import dev.keel.core.findings.Finding;
 import dev.keel.core.findings.Findings;
 import dev.keel.core.findings.Severity;
+import dev.keel.core.sql.Identifiers;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -69,7 +70,6 @@ public final class Explainer {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern READ_ONLY_START = Pattern.compile("(?is)^(select|with|values|table)\\b.*");
     private static final Pattern DML_WORD = Pattern.compile("(?i)\\b(insert|update|delete|merge)\\b");
-    private static final Pattern SIMPLE_NAME = Pattern.compile("[a-z_][a-z0-9_]*");
 
     private static final String TABLE_FACTS = """
             select c.relpages, c.reltuples,
@@ -157,15 +157,6 @@ public final class Explainer {
         return nl < 0 ? m : m.substring(0, nl);
     }
 
-    static String quote(String identifier) {
-        return SIMPLE_NAME.matcher(identifier).matches() ? identifier : "\"" + identifier.replace("\"", "\"\"") + "\"";
-    }
-
-    static String qualified(JsonNode node) {
-        String schema = node.path("Schema").asText("");
-        String name = node.path("Relation Name").asText();
-        return schema.isEmpty() ? quote(name) : quote(schema) + "." + quote(name);
-    }
 
     static String rows(double n) {
         return String.format(Locale.ROOT, "%,d", Math.round(n));
@@ -312,7 +303,7 @@ public final class Explainer {
             }
             List<String> columns = filter.map(f -> columnsIn(f, t.columns())).orElse(List.of());
             if (filter.isPresent() && selective && !columns.isEmpty()) {
-                String cols = String.join(", ", columns.stream().map(Explainer::quote).toList());
+                String cols = String.join(", ", columns.stream().map(Identifiers::quote).toList());
                 add("explain.seq-scan-big-table", Severity.WARNING, node,
                         "Seq Scan on " + relation + " reads the whole table (" + size + ") to keep about "
                                 + rows(kept) + " rows through the filter " + filter.get()
@@ -369,10 +360,10 @@ public final class Explainer {
                 remedy = "ANALYZE " + relation + ";";
                 if (columns.size() >= 2) {
                     String table = node.raw().get("Relation Name").asText();
-                    String name = quote((table + "_" + String.join("_", columns) + "_stats").toLowerCase(Locale.ROOT));
+                    String name = Identifiers.quote((table + "_" + String.join("_", columns) + "_stats").toLowerCase(Locale.ROOT));
                     remedy += " If the estimate stays off, the columns are likely correlated: CREATE STATISTICS "
-                            + quote(node.raw().get("Schema").asText()) + "." + name + " (dependencies, mcv) ON "
-                            + String.join(", ", columns.stream().map(Explainer::quote).toList()) + " FROM " + relation
+                            + Identifiers.quote(node.raw().get("Schema").asText()) + "." + name + " (dependencies, mcv) ON "
+                            + String.join(", ", columns.stream().map(Identifiers::quote).toList()) + " FROM " + relation
                             + "; ANALYZE " + relation + ";";
                 }
             } else {

@@ -9,6 +9,7 @@ import dev.keel.core.catalog.CatalogOptions;
 import dev.keel.core.catalog.CatalogReader;
 import dev.keel.core.catalog.Index;
 import dev.keel.core.catalog.Table;
+import dev.keel.core.sql.Identifiers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -183,9 +184,8 @@ public final class IndexAdvisor {
 
         String ddl(boolean concurrently) {
             int dot = table.indexOf('.');
-            return "CREATE INDEX " + (concurrently ? "CONCURRENTLY " : "") + "ON " + Explainer.quote(table.substring(0, dot)) + "."
-                    + Explainer.quote(table.substring(dot + 1)) + " ("
-                    + String.join(", ", columns.stream().map(Explainer::quote).toList()) + ")";
+            return "CREATE INDEX " + (concurrently ? "CONCURRENTLY " : "") + "ON " + Identifiers.qualified(table.substring(0, dot), table.substring(dot + 1))
+                    + " (" + String.join(", ", columns.stream().map(Identifiers::quote).toList()) + ")";
         }
     }
 
@@ -364,10 +364,11 @@ public final class IndexAdvisor {
 
         /** True when an existing valid btree index starts with these columns. */
         private static boolean covered(Table table, List<String> columns) {
-            List<String> quoted = columns.stream().map(Explainer::quote).toList();
+            // index keys are written as pg_get_indexdef writes them (quoted where needed); compare the bare names
             for (Index index : table.indexes()) {
                 if (index.valid() && index.method().equals("btree") && index.predicate() == null
-                        && index.keys().size() >= quoted.size() && index.keys().subList(0, quoted.size()).equals(quoted)) {
+                        && index.keys().size() >= columns.size()
+                        && index.keys().subList(0, columns.size()).stream().map(ColumnUse::unquote).toList().equals(columns)) {
                     return true;
                 }
             }

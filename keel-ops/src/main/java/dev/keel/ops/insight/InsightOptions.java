@@ -33,17 +33,17 @@ public record InsightOptions(long slowMs, Duration longRunning, Duration idleInT
         requireNonNull(idleInTransaction, "null idleInTransaction");
         requireNonNull(memoryBytes, "null memoryBytes");
         if (slowMs < 0) {
-            throw new IllegalArgumentException("slowMs must be 0 or more, was " + slowMs);
+            throw new IllegalArgumentException("the slow-statement threshold must be 0 ms or more, was " + slowMs);
         }
         if (longRunning.isNegative() || idleInTransaction.isNegative()) {
             throw new IllegalArgumentException("durations must not be negative: longRunning " + longRunning
                     + ", idleInTransaction " + idleInTransaction);
         }
         if (topN < 1) {
-            throw new IllegalArgumentException("topN must be 1 or more, was " + topN);
+            throw new IllegalArgumentException("the number of statements per top list must be 1 or more, was " + topN);
         }
         if (memoryBytes.isPresent() && memoryBytes.getAsLong() < (64L << 20)) {
-            throw new IllegalArgumentException("memory must be at least 64MB, was " + memoryBytes.getAsLong() + " bytes");
+            throw new IllegalArgumentException("the server's memory must be at least 64MB, was " + memoryBytes.getAsLong() + " bytes");
         }
     }
 

@@ -2,6 +2,7 @@ package dev.keel.ops.insight;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.keel.core.sql.Identifiers;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +16,7 @@ import java.util.OptionalDouble;
  * @param id          1-based position in a depth-first walk, so findings and the text tree can point at it
  * @param depth       0 for the root
  * @param nodeType    "Seq Scan", "Hash Join", ...
- * @param relation    the schema-qualified relation a scan reads, or empty
+ * @param relation    the schema-qualified relation a scan reads, quoted as SQL needs it, or empty
  * @param planRows    estimated rows per loop
  * @param actualRows  actual rows per loop, with ANALYZE
  * @param loops       how often the node ran (1 without ANALYZE)
@@ -49,8 +50,8 @@ public record PlanNode(int id, int depth, String nodeType, Optional<String> rela
         }
         Optional<String> relation = plan.hasNonNull("Relation Name")
                 ? Optional.of(plan.hasNonNull("Schema")
-                        ? plan.get("Schema").asText() + "." + plan.get("Relation Name").asText()
-                        : plan.get("Relation Name").asText())
+                        ? Identifiers.qualified(plan.get("Schema").asText(), plan.get("Relation Name").asText())
+                        : Identifiers.quote(plan.get("Relation Name").asText()))
                 : Optional.empty();
         boolean analyzed = plan.has("Actual Rows");
         return new PlanNode(id, depth, plan.path("Node Type").asText("?"), relation,

@@ -1,5 +1,6 @@
 package dev.keel.ops.insight;
 
+import dev.keel.core.sql.Identifiers;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.sql.Connection;
@@ -217,7 +218,7 @@ final class PlanSession implements AutoCloseable {
     Optional<Long> createHypothetical(String createIndex, String[] failure) throws SQLException {
         String sp = savepoint();
         try (PreparedStatement ps = connection.prepareStatement(
-                "select indexrelid from " + Explainer.quote(hypopgSchema) + ".hypopg_create_index(?)")) {
+                "select indexrelid from " + Identifiers.quote(hypopgSchema) + ".hypopg_create_index(?)")) {
             ps.setString(1, createIndex);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -234,7 +235,7 @@ final class PlanSession implements AutoCloseable {
 
     void dropHypothetical(long oid) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement(
-                "select " + Explainer.quote(hypopgSchema) + ".hypopg_drop_index(?::oid)")) {
+                "select " + Identifiers.quote(hypopgSchema) + ".hypopg_drop_index(?::oid)")) {
             ps.setLong(1, oid);
             ps.execute();
         }
@@ -245,7 +246,7 @@ final class PlanSession implements AutoCloseable {
         if (hypopgSchema != null) {
             String sp = savepoint();
             try (Statement st = connection.createStatement()) {
-                st.execute("select " + Explainer.quote(hypopgSchema) + ".hypopg_reset()");
+                st.execute("select " + Identifiers.quote(hypopgSchema) + ".hypopg_reset()");
                 release(sp);
             } catch (SQLException e) {
                 rollbackTo(sp);

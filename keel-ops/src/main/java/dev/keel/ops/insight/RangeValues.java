@@ -1,5 +1,6 @@
 package dev.keel.ops.insight;
 
+import dev.keel.core.sql.Identifiers;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -272,8 +273,8 @@ final class RangeValues {
                 if (value == null || p.number() > parameterTypes.size()) {
                     return Optional.empty();
                 }
-                literals.put(p.number(), "CAST(" + quote(value) + " AS " + parameterTypes.get(p.number() - 1) + ")");
-                shown.add(p.column() + (p.lower() ? " > " : " < ") + quote(value));
+                literals.put(p.number(), "CAST(" + Identifiers.literal(value) + " AS " + parameterTypes.get(p.number() - 1) + ")");
+                shown.add(p.column() + (p.lower() ? " > " : " < ") + Identifiers.literal(value));
             }
             String sql = substitute(prepared, literals);
             String[] failure = new String[1];
@@ -312,9 +313,6 @@ final class RangeValues {
             return lower ? lo : hi;
         }
 
-        private static String quote(String value) {
-            return "'" + value.replace("'", "''") + "'";
-        }
 
         /** Replaces each $n of {@code literals} in code (not inside string literals). */
         private static String substitute(String sql, Map<Integer, String> literals) {

@@ -3,6 +3,7 @@ package dev.keel.ops.insight;
 import static java.util.Objects.requireNonNull;
 
 import dev.keel.core.KeelException;
+import dev.keel.core.sql.Identifiers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -62,7 +63,7 @@ public record Workload(List<Statement> statements, List<Skipped> skipped, String
     // statements are left out: with track = all they include the statements the advisor's own EXPLAINs plan.
     private static final String STAT_STATEMENTS = """
             select s.query, s.calls, s.total_exec_time, s.rows
-            from pg_stat_statements s
+            from %s s
             where s.dbid = (select oid from pg_database where datname = current_database())
               and s.toplevel
             order by s.total_exec_time desc
@@ -99,13 +100,16 @@ public record Workload(List<Statement> statements, List<Skipped> skipped, String
         List<Statement> statements = new ArrayList<>();
         List<Skipped> skipped = new ArrayList<>();
         try {
-            if (!installed(connection)) {
-                throw new InsightException("pg_stat_statements is not installed in this database, so there is no workload to read",
+            ActivityChecks.StatementsSetup setup = ActivityChecks.statementsSetup(connection);
+            if (setup.schema() == null || setup.notPreloaded()) {
+                throw new InsightException("pg_stat_statements is not " + (setup.notPreloaded() ? "loaded by the server"
+                        : "installed in this database") + ", so there is no workload to read",
                         "Run CREATE EXTENSION pg_stat_statements; (the server needs shared_preload_libraries = 'pg_stat_statements'),"
                                 + " let the application run, then try again; or pass statements with --query.",
                         KeelException.USAGE, null);
             }
-            try (PreparedStatement ps = connection.prepareStatement(STAT_STATEMENTS); ResultSet rs = ps.executeQuery()) {
+            String query = STAT_STATEMENTS.formatted(Identifiers.qualified(setup.schema(), "pg_stat_statements"));
+            try (PreparedStatement ps = connection.prepareStatement(query); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String sql = rs.getString(1).strip();
                     long calls = rs.getLong(2);
@@ -129,14 +133,6 @@ public record Workload(List<Statement> statements, List<Skipped> skipped, String
                             + " (pg_read_all_stats).", KeelException.RUNTIME, e);
         }
         return new Workload(statements, skipped, "pg_stat_statements");
-    }
-
-    private static boolean installed(Connection connection) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement("select pg_catalog.to_regclass('pg_stat_statements') is not null");
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getBoolean(1);
-        }
     }
 
     /** Why a pg_stat_statements entry is no statement to advise on, or null when it is one. */

@@ -33,10 +33,4 @@ class ExplainTest {
         assertThat(Explainer.suggestedWorkMemMb(10_000)).isEqualTo(32);
         assertThat(Explainer.suggestedWorkMemMb(16_384)).isEqualTo(32);
     }
-
-    @Test
-    void quote_leavesSimpleNamesAlone() {
-        assertThat(Explainer.quote("orders")).isEqualTo("orders");
-        assertThat(Explainer.quote("Orders")).isEqualTo("\"Orders\"");
-    }
 }

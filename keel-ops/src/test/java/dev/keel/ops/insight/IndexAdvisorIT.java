@@ -180,6 +180,29 @@ class IndexAdvisorIT {
     }
 
     @Test
+    void queryMode_mixedCaseTableAndReservedColumn_giveDdlThatRunsAndThenCoversTheStatement(TestDatabase db) throws Exception {
+        db.execute("""
+                create table "Tickets" (id int primary key, "order" int not null, note text);
+                insert into "Tickets" select g, g % 5000, 'n' || g from generate_series(1, 50000) g;
+                analyze "Tickets";
+                """);
+        List<String> query = List.of("select * from \"Tickets\" where \"order\" = 42");
+        try (Connection c = db.connect()) {
+            IndexAdvice a = IndexAdvisor.advise(c, Workload.of(query), IndexAdvisor.Options.defaults());
+
+            assertThat(a.recommendations()).as(describe(a)).singleElement().satisfies(r ->
+                    assertThat(r.ddl()).isEqualTo("CREATE INDEX CONCURRENTLY ON public.\"Tickets\" (\"order\");"));
+            try (Statement st = c.createStatement()) {
+                st.execute(a.recommendations().get(0).ddl());
+            }
+            IndexAdvice again = IndexAdvisor.advise(c, Workload.of(query), IndexAdvisor.Options.defaults());
+            assertThat(again.recommendations()).as("the index now exists: " + describe(again)).isEmpty();
+        } finally {
+            db.execute("drop table \"Tickets\"");
+        }
+    }
+
+    @Test
     void queryMode_oneSidedRangeWithALiteral_isFound(TestDatabase db) throws Exception {
         try (Connection c = db.connect()) {
             IndexAdvice a = IndexAdvisor.advise(c, Workload.of(List.of(
