@@ -3,6 +3,7 @@ package dev.keel.ops.bench;
 import static java.util.Objects.requireNonNull;
 
 import dev.keel.core.KeelException;
+import dev.keel.embedded.Directories;
 import dev.keel.core.connect.ConnectionSpec;
 import dev.keel.core.connect.Connections;
 import dev.keel.core.connect.Secrets;
@@ -187,7 +188,7 @@ public final class LoadTest {
             }
             return measure(workload, options, scale, started, r.stdout, dir);
         } finally {
-            deleteTree(dir);
+            Directories.deleteTreeQuietly(dir); // a leftover temporary file is no reason to fail a finished run
         }
     }
 
@@ -338,20 +339,6 @@ public final class LoadTest {
             Files.writeString(f, text, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw BenchException.runtime("cannot write pgbench script " + f + ": " + e.getMessage(), null, e);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // a leftover temporary file is no reason to fail a finished run
-                }
-            });
-        } catch (IOException ignored) {
-            // same
         }
     }
 }

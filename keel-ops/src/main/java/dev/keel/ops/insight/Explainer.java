@@ -144,7 +144,7 @@ public final class Explainer {
 
     /** True for a statement that may change data: anything but a plain SELECT, WITH, VALUES or TABLE. */
     static boolean changesData(String sql) {
-        String s = sql.strip().replaceAll("^(\\s*(--[^\\n]*\\n|/\\*.*?\\*/|\\())*\\s*", "");
+        String s = Workload.code(sql);
         if (!READ_ONLY_START.matcher(s).matches()) {
             return true;
         }

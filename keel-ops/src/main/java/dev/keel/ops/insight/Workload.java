@@ -135,13 +135,20 @@ public record Workload(List<Statement> statements, List<Skipped> skipped, String
         return new Workload(statements, skipped, "pg_stat_statements");
     }
 
+    private static final Pattern LEADING = Pattern.compile("^(?s)(\\s*(--[^\\n]*\\n|/\\*.*?\\*/|\\())*\\s*");
+
+    /** The statement from its first word: leading comments (also over several lines) and parentheses left out. */
+    static String code(String sql) {
+        return LEADING.matcher(sql.strip()).replaceFirst("");
+    }
+
     /** Why a pg_stat_statements entry is no statement to advise on, or null when it is one. */
     static String reasonToSkip(String sql) {
-        String s = sql.strip().replaceAll("^(\\s*(--[^\\n]*\\n|/\\*.*?\\*/|\\())*\\s*", "");
+        String s = code(sql);
         if (!DML_START.matcher(s).matches()) {
             return "utility statement";
         }
-        if (KEEL_OWN.matcher(s).find()) {
+        if (KEEL_OWN.matcher(sql).find()) { // on the whole text: Keel marks its statements with a leading comment
             return "Keel's own statement";
         }
         if (CATALOG.matcher(s.replaceAll("'(?:[^']++|'')*+'", "''")).find()) {
@@ -152,7 +159,7 @@ public record Workload(List<Statement> statements, List<Skipped> skipped, String
 
     /** The kind of statement: select, insert, update, delete (WITH and VALUES count as select). */
     static String kind(String sql) {
-        String s = sql.strip().replaceAll("^(\\s*(--[^\\n]*\\n|/\\*.*?\\*/|\\())*\\s*", "").toLowerCase(Locale.ROOT);
+        String s = code(sql).toLowerCase(Locale.ROOT);
         for (String k : List.of("insert", "update", "delete")) {
             if (s.startsWith(k)) {
                 return k;

@@ -49,6 +49,9 @@ class IndexAdvisorTest {
         assertThat(Workload.reasonToSkip("select hypopg_create_index($1)")).isEqualTo("Keel's own statement");
         assertThat(Workload.reasonToSkip("/* app */ select * from orders where note = 'pg_class'")).isNull();
         assertThat(Workload.reasonToSkip("with x as (select 1) select * from x")).isNull();
+        assertThat(Workload.reasonToSkip("/* app: orders page\n   owner: shop team */\nselect * from orders where id = $1")).isNull();
+        assertThat(Workload.reasonToSkip("/* keel insight */ insert into keel_health_probe values ($1)")).isEqualTo("Keel's own statement");
+        assertThat(Workload.kind("/* several\nlines */ update orders set note = $1")).isEqualTo("update");
     }
 
     @Test
