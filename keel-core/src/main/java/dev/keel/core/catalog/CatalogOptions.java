@@ -6,11 +6,18 @@ import java.util.Objects;
 /**
  * What {@link CatalogReader} reads.
  *
- * @param schemas    the schemas to read; empty reads every user schema
+ * @param schemas    the schemas to read; empty reads every user schema but Keel's own ({@link #KEEL_SCHEMA})
  * @param statistics whether to read row estimates and sizes (they change as data changes, so leave them out
  *                   of snapshots meant for diffing)
  */
 public record CatalogOptions(List<String> schemas, boolean statistics) {
+
+    /**
+     * Keel's own schema on a target: the statement and size history of {@code keel insight snapshot}. Keel's
+     * bookkeeping, not the project's schema: a catalog read leaves it out unless it is named, so inspect, drift,
+     * the design rules and {@code keel check} never count it.
+     */
+    public static final String KEEL_SCHEMA = "keel_history";
 
     public CatalogOptions {
         Objects.requireNonNull(schemas, "null schemas");

@@ -22,9 +22,9 @@ final class Sql {
 
     /**
      * The user schemas the query may look at, honouring the schema filter (its one parameter, a text[];
-     * empty for every schema). Not pg_catalog, information_schema, pg_toast, pg_temp_N, pg_toast_temp_N:
-     * every name starting pg_ is reserved for the system. Checked on PostgreSQL 15; plain catalog columns
-     * that exist on 12–17.
+     * empty for every schema but Keel's own, {@link CatalogOptions#KEEL_SCHEMA}). Not pg_catalog,
+     * information_schema, pg_toast, pg_temp_N, pg_toast_temp_N: every name starting pg_ is reserved for the
+     * system. Checked on PostgreSQL 15; plain catalog columns that exist on 12–17.
      */
     static final String USER_SCHEMAS = """
             with filter as (select ?::text[] as wanted),
@@ -32,8 +32,8 @@ final class Sql {
               select n.oid, n.nspname
               from pg_namespace n, filter f
               where n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
-                and (cardinality(f.wanted) = 0 or n.nspname = any (f.wanted)))
-            """;
+                and (cardinality(f.wanted) = 0 and n.nspname <> '%s' or n.nspname = any (f.wanted)))
+            """.formatted(CatalogOptions.KEEL_SCHEMA);
 
     private Sql() {
     }

@@ -377,6 +377,21 @@ class CatalogIT {
     }
 
     @Test
+    void read_leavesOutKeelsOwnSchemaUnlessItIsNamed(TestDatabase db) throws Exception {
+        db.execute("create schema keel_history; create table keel_history.insight_snapshot (id bigint primary key)");
+        try (Connection c = db.connect()) {
+            Catalog all = CatalogReader.read(c, CatalogOptions.defaults().withStatistics(false));
+            Catalog named = CatalogReader.read(c, new CatalogOptions(List.of(CatalogOptions.KEEL_SCHEMA), false));
+
+            assertThat(all.schemas()).extracting(Schema::name).doesNotContain("keel_history");
+            assertThat(all.tables()).extracting(Table::schema).doesNotContain("keel_history");
+            assertThat(named.tables()).extracting(Table::name).containsExactly("insight_snapshot");
+        } finally {
+            db.execute("drop schema keel_history cascade");
+        }
+    }
+
+    @Test
     void read_schemaFilter_readsOnlyThoseSchemasAndCountsThem(TestDatabase db) throws Exception {
         Catalog other;
         try (Connection c = db.connect()) {

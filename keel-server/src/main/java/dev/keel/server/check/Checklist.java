@@ -28,8 +28,9 @@ import dev.keel.ops.insight.HealthStatus;
 import dev.keel.ops.insight.Insight;
 import dev.keel.ops.insight.InsightOptions;
 import dev.keel.ops.insight.InsightReport;
+import dev.keel.ops.insight.MaintenanceAction;
+import dev.keel.ops.insight.MaintenancePlan;
 import dev.keel.ops.insight.MetricsCollectors;
-import dev.keel.ops.insight.ObjectChecks;
 import dev.keel.ops.insight.StatementHistory;
 import dev.keel.schema.diff.Difference;
 import dev.keel.schema.drift.DriftCheck;
@@ -121,7 +122,6 @@ public final class Checklist {
     static final int NAMED = 5;
 
     /** The schema of Keel's own state on a target (the insight history): not the project's tables. */
-    static final String KEEL_SCHEMA = "keel";
 
     private Checklist() {
     }
@@ -360,11 +360,11 @@ public final class Checklist {
             return Migrator.of(() -> ctx.target().connect(ctx.status()), settings);
         }
 
-        /** The project's tables: not Keel's own schema, not the migrator's history tables. */
+        /** The project's tables: not the migrator's history tables (the catalog leaves out Keel's own schema). */
         List<Table> ownTables() {
             Set<String> history = settings.ownTables();
             return catalog().tables().stream()
-                    .filter(t -> !t.schema().equals(KEEL_SCHEMA) && !history.contains(t.name()) && !t.partition())
+                    .filter(t -> !history.contains(t.name()) && !t.partition())
                     .toList();
         }
 
@@ -498,7 +498,6 @@ public final class Checklist {
 
         Outcome schemaDesign() {
             List<Finding> errors = SchemaDesignRules.check(catalog(), settings.ownTables()).list().stream()
-                    .filter(f -> !f.object().startsWith(KEEL_SCHEMA + "."))
                     .filter(f -> f.severity() == Severity.ERROR).toList();
             int tables = ownTables().size();
             if (errors.isEmpty()) {
@@ -603,7 +602,7 @@ public final class Checklist {
             }
             if (last.regression()) {
                 return Outcome.fail(run + ": a regression against the previous run",
-                        "keel bench --history shows what got slower; keel insight and keel advise show why");
+                        "keel bench again to confirm it; keel insight history shows which statements got slower, keel advise indexes why");
             }
             return Outcome.pass(run + ", no regression");
         }
@@ -783,16 +782,16 @@ public final class Checklist {
         // ---- operational ------------------------------------------------------------------------------------
 
         Outcome maintenance() {
-            List<Finding> overdue = insight().findings().list().stream()
-                    .filter(f -> f.rule().equals(ObjectChecks.DEAD_TUPLES) || f.rule().equals(ObjectChecks.ANALYZE_NEEDED))
-                    .filter(f -> f.severity().isAtLeast(Severity.WARNING))
-                    .filter(f -> !f.object().startsWith(KEEL_SCHEMA + ".")).toList();
+            // the tables keel maintain would vacuum or analyze: the same findings, grouped per table by its plan
+            List<MaintenanceAction> overdue = MaintenancePlan.from(insight().findings().list().stream()
+                            .filter(f -> f.severity().isAtLeast(Severity.WARNING)).toList()).actions().stream()
+                    .filter(a -> a.kind() == MaintenanceAction.Kind.VACUUM || a.kind() == MaintenanceAction.Kind.ANALYZE
+                            || a.kind() == MaintenanceAction.Kind.VACUUM_ANALYZE).toList();
             String unrecorded = "maintenance runs are not recorded by this version";
             if (!overdue.isEmpty()) {
-                List<String> shown = overdue.stream().map(f -> (f.rule().equals(ObjectChecks.DEAD_TUPLES) ? "vacuum " : "analyze ")
-                        + f.object()).toList();
+                List<String> shown = overdue.stream().map(MaintenanceAction::sql).toList();
                 return Outcome.fail(overdue.size() + " table" + (overdue.size() == 1 ? "" : "s") + " overdue: " + names(shown)
-                        + "; " + unrecorded, "keel maintain --apply (or check autovacuum's settings: keel insight)");
+                        + "; " + unrecorded, "keel maintain run (or check autovacuum's settings: keel insight)");
             }
             return Outcome.pass("no table overdue for vacuum or analyze; " + unrecorded);
         }
@@ -857,7 +856,7 @@ public final class Checklist {
                 return Outcome.pass(evidence);
             }
             return Outcome.fail(evidence, problems.contains("trend")
-                    ? "keel insight snapshot at least daily, and review keel insight history --growth"
+                    ? "keel insight snapshot at least daily, and review the growth in keel insight history"
                     : "add headroom before the trend runs out: free disk space or pool connections");
         }
 

@@ -181,6 +181,30 @@ class ChecklistIT {
     }
 
     @Test
+    void maintenance_countsTablesAsKeelMaintainWouldActOnThem(TestDatabase db) throws Exception {
+        Project p = project(db, "");
+        try (java.sql.Connection c = db.connect(); java.sql.Statement st = c.createStatement()) {
+            st.execute("create table m_log (id int primary key, v text) with (autovacuum_enabled = off)");
+            st.execute("insert into m_log select g, 'x' from generate_series(1, 5000) g");
+            st.execute("analyze m_log");
+            st.execute("delete from m_log where id % 2 = 0");
+            st.execute("select pg_stat_force_next_flush()");
+        }
+        CheckItem overdue = item(Checklist.evaluate(noScratch(p, Instant.now())), Checklist.MAINTENANCE);
+
+        assertThat(overdue.status()).isEqualTo(CheckStatus.FAIL);
+        // dead tuples and changed rows of one table are one action, as keel maintain plans it
+        assertThat(overdue.evidence()).startsWith("1 table overdue: VACUUM (ANALYZE) public.m_log");
+        assertThat(overdue.next()).startsWith("keel maintain run");
+
+        execute(p, "vacuum (analyze) m_log");
+        try (java.sql.Connection c = db.connect(); java.sql.Statement st = c.createStatement()) {
+            st.execute("select pg_stat_force_next_flush()");
+        }
+        assertThat(item(Checklist.evaluate(noScratch(p, Instant.now())), Checklist.MAINTENANCE).status()).isEqualTo(CheckStatus.PASS);
+    }
+
+    @Test
     void performanceAndRecovery_passWithinTheWindow_failOutsideIt(TestDatabase db) throws Exception {
         Project p = project(db, "check: {window: 7d, verify-interval: 1d}\n");
         CheckReport none = Checklist.evaluate(noScratch(p, Instant.now()));
