@@ -1,6 +1,7 @@
 package dev.keel.server;
 
 import dev.keel.core.connect.Secrets;
+import dev.keel.core.progress.Progress;
 import dev.keel.core.findings.Severity;
 import dev.keel.ops.backup.VerifyHistory;
 import dev.keel.ops.insight.ConnectionSummary;
@@ -12,6 +13,7 @@ import dev.keel.ops.insight.StatementHistory;
 import dev.keel.ops.insight.TopStatements;
 import dev.keel.schema.migrate.MigrationState;
 import dev.keel.server.check.CheckHistory;
+import dev.keel.server.check.CheckHtml;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,8 +74,8 @@ final class Dashboard {
                         Instant.now().plusSeconds(60), OptionalLong.empty(), 50);
                 b.append("<section><h2>Size and growth</h2>");
                 growth.database().ifPresentOrElse(t -> b.append(String.format(Locale.ROOT,
-                        "<p>Database %s: %s, %s%s per day, %s in 30 days.</p>", esc(t.name()), bytes(t.lastBytes()),
-                        t.bytesPerDay() < 0 ? "-" : "+", bytes(Math.round(Math.abs(t.bytesPerDay()))), bytes(t.projected30Days()))),
+                        "<p>Database %s: %s, %s%s per day, %s in 30 days.</p>", esc(t.name()), size(t.lastBytes()),
+                        t.bytesPerDay() < 0 ? "-" : "+", size(Math.round(Math.abs(t.bytesPerDay()))), size(t.projected30Days()))),
                         () -> b.append("<p>Growth needs two snapshots some time apart (keel insight snapshot, or the snapshot job).</p>"));
                 b.append("</section>");
                 findings(b, report);
@@ -271,8 +273,8 @@ final class Dashboard {
                 b.append("<tr><td>").append(esc(String.valueOf(m.get("id")))).append("<td>").append(esc(String.valueOf(m.get("type"))))
                         .append("<td>").append(esc(String.valueOf(m.get("status")))).append("<td>")
                         .append(m.get("stopTime") == null ? "" : esc(m.get("stopTime").toString())).append("<td class=n>")
-                        .append(m.get("sizeBytes") == null ? "" : bytes((Long) m.get("sizeBytes"))).append("<td class=n>")
-                        .append(m.get("storedBytes") == null ? "" : bytes((Long) m.get("storedBytes"))).append("</tr>");
+                        .append(m.get("sizeBytes") == null ? "" : size((Long) m.get("sizeBytes"))).append("<td class=n>")
+                        .append(m.get("storedBytes") == null ? "" : size((Long) m.get("storedBytes"))).append("</tr>");
             }
             b.append("</table>");
         }
@@ -390,37 +392,17 @@ final class Dashboard {
                 + body + "</body></html>";
     }
 
+    private static String size(long bytes) {
+        return Progress.Unit.BYTES.format(bytes);
+    }
+
+    /** HTML-escaped text; the one escaping of the server's pages is CheckHtml's. */
     static String esc(String s) {
-        if (s == null) {
-            return "";
-        }
-        StringBuilder b = new StringBuilder(s.length());
-        for (char ch : s.toCharArray()) {
-            switch (ch) {
-                case '<' -> b.append("&lt;");
-                case '>' -> b.append("&gt;");
-                case '&' -> b.append("&amp;");
-                case '"' -> b.append("&quot;");
-                case '\'' -> b.append("&#39;");
-                default -> b.append(ch);
-            }
-        }
-        return b.toString();
+        return s == null ? "" : CheckHtml.esc(s);
     }
 
     private static String clip(String s, int width) {
         String one = s.replaceAll("\\s+", " ").strip();
         return one.length() <= width ? one : one.substring(0, width - 1) + "…";
-    }
-
-    private static String bytes(long n) {
-        double v = Math.abs(n);
-        String[] units = {"B", "kB", "MB", "GB", "TB"};
-        int u = 0;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(Locale.ROOT, u == 0 ? "%.0f %s" : "%.1f %s", Math.signum(n) * v, units[u]);
     }
 }

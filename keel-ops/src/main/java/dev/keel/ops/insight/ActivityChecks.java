@@ -4,6 +4,7 @@ import static dev.keel.ops.insight.Insight.MARKER;
 
 import dev.keel.core.findings.Finding;
 import dev.keel.core.findings.Severity;
+import dev.keel.core.progress.Progress;
 import dev.keel.core.sql.Identifiers;
 import java.sql.Array;
 import java.sql.Connection;
@@ -572,7 +573,7 @@ final class ActivityChecks {
                 String message = lost
                         ? "Replication slot " + name + " is inactive and lost: the WAL it needed is gone, no consumer can resume from it."
                         : "Replication slot " + name + " is inactive and keeps the server from removing "
-                                + (known ? bytes(retained) + " of WAL" : "WAL") + "; it grows until the slot's consumer "
+                                + (known ? Progress.Unit.BYTES.format(retained) + " of WAL" : "WAL") + "; it grows until the slot's consumer "
                                 + "comes back or the slot is dropped (a full disk stops the server).";
                 out.add(Finding.of("insight.inactive-replication-slot", severity, name, message,
                                 "-- only when no consumer will come back for it:\n"
@@ -667,16 +668,6 @@ final class ActivityChecks {
 
     static String ms(double ms) {
         return ms >= 10_000 ? String.format(Locale.ROOT, "%.1f s", ms / 1000) : String.format(Locale.ROOT, "%.1f ms", ms);
-    }
-
-    static String bytes(long b) {
-        if (b >= 1L << 30) {
-            return String.format(Locale.ROOT, "%.1f GB", b / (double) (1L << 30));
-        }
-        if (b >= 1L << 20) {
-            return String.format(Locale.ROOT, "%.1f MB", b / (double) (1L << 20));
-        }
-        return String.format(Locale.ROOT, "%.1f kB", b / 1024.0);
     }
 
     static String oneLine(String text) {

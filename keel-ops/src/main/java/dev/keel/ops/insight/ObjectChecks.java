@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.keel.core.KeelException;
 import dev.keel.core.findings.Finding;
 import dev.keel.core.findings.Severity;
+import dev.keel.core.progress.Progress;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -177,7 +178,7 @@ public final class ObjectChecks {
                 Timestamp reset = rs.getTimestamp("stats_reset");
                 String since = reset == null ? "since the statistics began (never reset)" : "since the statistics reset at " + reset.toInstant();
                 out.add(Finding.of(UNUSED_INDEX, bytes >= UNUSED_INDEX_WARN_BYTES ? Severity.WARNING : Severity.INFO, index,
-                                "Index " + index + " on " + rs.getString("table_name") + " (" + bytes(bytes) + ") has not been scanned "
+                                "Index " + index + " on " + rs.getString("table_name") + " (" + Progress.Unit.BYTES.format(bytes) + ") has not been scanned "
                                         + since + "; it costs every write and serves no read. Check standbys before dropping it.",
                                 "DROP INDEX CONCURRENTLY " + index + ";")
                         .withEvidence("table", rs.getString("table_name"))
@@ -240,8 +241,8 @@ public final class ObjectChecks {
                 boolean duplicate = rs.getBoolean("duplicate");
                 long bytes = rs.getLong("bytes");
                 String message = duplicate
-                        ? "Index " + index + " (" + bytes(bytes) + ") duplicates " + kept + ": same columns, method and predicate."
-                        : "Index " + index + " (" + bytes(bytes) + ") is redundant: its columns lead " + kept
+                        ? "Index " + index + " (" + Progress.Unit.BYTES.format(bytes) + ") duplicates " + kept + ": same columns, method and predicate."
+                        : "Index " + index + " (" + Progress.Unit.BYTES.format(bytes) + ") is redundant: its columns lead " + kept
                                 + ", which serves the same lookups.";
                 out.add(Finding.of(duplicate ? DUPLICATE_INDEX : REDUNDANT_INDEX, duplicate ? Severity.WARNING : Severity.INFO,
                                 index, message, "DROP INDEX CONCURRENTLY " + index + ";")
@@ -390,7 +391,7 @@ public final class ObjectChecks {
                     long seq = rs.getLong("seq_scan");
                     long idx = rs.getLong("idx_scan");
                     out.add(Finding.of(SEQ_SCAN_HEAVY, rows >= SEQ_SCAN_WARN_ROWS ? Severity.WARNING : Severity.INFO, table,
-                                    "Table " + table + " (" + rows + " rows, " + bytes(rs.getLong("bytes")) + ") is read mostly by "
+                                    "Table " + table + " (" + rows + " rows, " + Progress.Unit.BYTES.format(rs.getLong("bytes")) + ") is read mostly by "
                                             + "sequential scans: " + seq + " sequential, " + idx + " index scans.",
                                     "Find the statements that scan it (pg_stat_statements), run keel explain on them and index the "
                                             + "columns they filter on.")
@@ -457,7 +458,7 @@ public final class ObjectChecks {
                                     String.format(Locale.ROOT, "Table %s is about %.0f%% bloat (%s of %s, estimated from pg_stats): "
                                             + "VACUUM makes the space reusable but only a rewrite gives it back; VACUUM FULL locks "
                                             + "the table (ACCESS EXCLUSIVE) for the rewrite, pg_repack does not.",
-                                            table, ratio * 100, bytes(bloat), bytes(rs.getLong("bytes"))),
+                                            table, ratio * 100, Progress.Unit.BYTES.format(bloat), Progress.Unit.BYTES.format(rs.getLong("bytes"))),
                                     "VACUUM (FULL, ANALYZE) " + table + ";")
                             .withEvidence("bytes", rs.getLong("bytes"))
                             .withEvidence("bloatBytes", bloat)
@@ -532,7 +533,7 @@ public final class ObjectChecks {
                     out.add(Finding.of(INDEX_BLOAT, ratio >= BLOAT_WARN_RATIO ? Severity.WARNING : Severity.INFO, index,
                                     String.format(Locale.ROOT, "Index %s on %s is about %.0f%% bloat (%s of %s, estimated from "
                                             + "pg_stats); a concurrent rebuild gives the space back without blocking writes.",
-                                            index, rs.getString("table_name"), ratio * 100, bytes(bloat), bytes(rs.getLong("bytes"))),
+                                            index, rs.getString("table_name"), ratio * 100, Progress.Unit.BYTES.format(bloat), Progress.Unit.BYTES.format(rs.getLong("bytes"))),
                                     "REINDEX INDEX CONCURRENTLY " + index + ";")
                             .withEvidence("table", rs.getString("table_name"))
                             .withEvidence("bytes", rs.getLong("bytes"))
@@ -835,20 +836,6 @@ public final class ObjectChecks {
 
     private static double round(double ratio) {
         return Math.round(ratio * 1000) / 1000.0;
-    }
-
-    static String bytes(long n) {
-        if (n < 1024) {
-            return n + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB"};
-        double v = n;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
     static String age(long seconds) {

@@ -4,6 +4,7 @@ import static dev.keel.ops.insight.Insight.MARKER;
 
 import dev.keel.core.findings.Finding;
 import dev.keel.core.findings.Severity;
+import dev.keel.core.progress.Progress;
 import dev.keel.core.sql.Identifiers;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -153,12 +154,12 @@ final class SettingsChecks {
                 if (v.bytes() < suggested / 2) {
                     out.add(finding(v, Severity.WARNING, size(suggested), String.format(Locale.ROOT,
                             "shared_buffers is %s, %.1f%% of the server's %s RAM; 25%% (%s) keeps more of the working "
-                                    + "set in PostgreSQL's own cache", v.display(), 100.0 * v.bytes() / ram(), human(ram()),
+                                    + "set in PostgreSQL's own cache", v.display(), 100.0 * v.bytes() / ram(), Progress.Unit.BYTES.format(ram()),
                             size(suggested))));
                 } else if (v.bytes() > ram() * 4 / 10) {
                     out.add(finding(v, Severity.WARNING, size(suggested), String.format(Locale.ROOT,
                             "shared_buffers is %s, %.0f%% of the server's %s RAM; above 40%% it starves the operating "
-                                    + "system's cache and work_mem", v.display(), 100.0 * v.bytes() / ram(), human(ram()))));
+                                    + "system's cache and work_mem", v.display(), 100.0 * v.bytes() / ram(), Progress.Unit.BYTES.format(ram()))));
                 }
             } else if (v.bytes() <= DEFAULT_SHARED_BUFFERS) {
                 out.add(finding(v, Severity.INFO, "25% of the server's RAM", "shared_buffers is still PostgreSQL's default "
@@ -176,11 +177,11 @@ final class SettingsChecks {
                 out.add(finding(v, Severity.WARNING, size(suggested), String.format(Locale.ROOT,
                         "effective_cache_size is %s, %.0f%% of the server's %s RAM; the planner then thinks index scans "
                                 + "read from disk and prefers sequential scans; 75%% (%s) matches a dedicated server",
-                        v.display(), 100.0 * v.bytes() / ram(), human(ram()), size(suggested))));
+                        v.display(), 100.0 * v.bytes() / ram(), Progress.Unit.BYTES.format(ram()), size(suggested))));
             } else if (v.bytes() > ram()) {
                 out.add(finding(v, Severity.WARNING, size(suggested), String.format(Locale.ROOT,
                         "effective_cache_size is %s, more than the server's %s RAM: the planner counts on cache that "
-                                + "does not exist", v.display(), human(ram()))));
+                                + "does not exist", v.display(), Progress.Unit.BYTES.format(ram()))));
             }
         }
 
@@ -209,11 +210,11 @@ final class SettingsChecks {
             } else if (ram() > 0 && v.bytes() * n > ram()) {
                 out.add(finding(v, Severity.WARNING, size(suggested), String.format(Locale.ROOT,
                         "work_mem is %s: %d connections each sorting at once could use %s, more than the server's %s RAM "
-                                + "(and one query can use several work_mem)", v.display(), n, human(v.bytes() * n), human(ram()))));
+                                + "(and one query can use several work_mem)", v.display(), n, Progress.Unit.BYTES.format(v.bytes() * n), Progress.Unit.BYTES.format(ram()))));
             } else if (ram() > 0 && v.bytes() < suggested / 4) {
                 out.add(finding(v, Severity.INFO, size(suggested), String.format(Locale.ROOT,
                         "work_mem is %s while the server's %s RAM allows %s per sort or hash for %d connections; bigger "
-                                + "sorts and hashes then stay in memory", v.display(), human(ram()), size(suggested), n)));
+                                + "sorts and hashes then stay in memory", v.display(), Progress.Unit.BYTES.format(ram()), size(suggested), n)));
             }
         }
 
@@ -255,7 +256,7 @@ final class SettingsChecks {
                     .withEvidence("current", v.display())
                     .withEvidence("suggested", suggested)
                     .withEvidence("source", v.source())
-                    .withEvidence("memory", m.memoryBytes().isPresent() ? human(m.memoryBytes().getAsLong()) : "unknown")
+                    .withEvidence("memory", m.memoryBytes().isPresent() ? Progress.Unit.BYTES.format(m.memoryBytes().getAsLong()) : "unknown")
                     .withEvidence("memorySource", m.memorySource())
                     .withEvidence("rotationalDisk", m.rotational());
         }
@@ -284,11 +285,6 @@ final class SettingsChecks {
             return bytes / GB * GB;
         }
         return Math.max(MB, bytes / MB * MB);
-    }
-
-    /** A size for people: 23.5 GB, 512.0 MB (not for SQL: see {@link #size}). */
-    static String human(long bytes) {
-        return ActivityChecks.bytes(bytes);
     }
 
     /** A size as PostgreSQL writes it: 4GB, 512MB, 64kB. */

@@ -3,10 +3,11 @@ package dev.keel.ops.insight;
 import static java.util.Objects.requireNonNull;
 
 import dev.keel.core.KeelException;
-import dev.keel.core.sql.Identifiers;
 import dev.keel.core.findings.Finding;
 import dev.keel.core.findings.Findings;
 import dev.keel.core.findings.Severity;
+import dev.keel.core.progress.Progress;
+import dev.keel.core.sql.Identifiers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -769,8 +770,8 @@ public final class StatementHistory {
             if (t.observed().compareTo(rules.minGrowthSpan()) >= 0 && t.observed().toMillis() > 0
                     && t.lastBytes() >= rules.minTableBytes() && t.percentPerDay() > rules.growthPercentPerDay()) {
                 out.add(growthFinding(t, String.format(Locale.ROOT, "Table %s grows %.1f%% a day (%s a day, %s now,"
-                                + " %s in 30 days at this rate).", t.name(), t.percentPerDay(), bytes(t.bytesPerDay()),
-                        bytes(t.lastBytes()), bytes(t.projected30Days())),
+                                + " %s in 30 days at this rate).", t.name(), t.percentPerDay(), Progress.Unit.BYTES.format(Math.round(t.bytesPerDay())),
+                        Progress.Unit.BYTES.format(t.lastBytes()), Progress.Unit.BYTES.format(t.projected30Days())),
                         "Check that old rows are deleted or archived as intended (a retention job, partitioning by"
                                 + " time with old partitions dropped); plan disk for the projected size."));
             }
@@ -779,7 +780,7 @@ public final class StatementHistory {
                         && t.lastBytes() > 0 && t.projected30Days() >= 2 * t.lastBytes())
                 .ifPresent(t -> out.add(growthFinding(t, String.format(Locale.ROOT, "Database %s is projected to double"
                                 + " within 30 days: %s now, growing %s a day, %s in 30 days.", t.name(),
-                        bytes(t.lastBytes()), bytes(t.bytesPerDay()), bytes(t.projected30Days())),
+                        Progress.Unit.BYTES.format(t.lastBytes()), Progress.Unit.BYTES.format(Math.round(t.bytesPerDay())), Progress.Unit.BYTES.format(t.projected30Days())),
                         "Find the fastest-growing tables (keel insight history) and check their retention; make sure"
                                 + " the disk holds the projected size with headroom.")));
         return Findings.of(out);
@@ -830,17 +831,6 @@ public final class StatementHistory {
 
     private static double round(double v) {
         return Math.round(v * 100) / 100.0;
-    }
-
-    static String bytes(double b) {
-        String[] units = {"B", "kB", "MB", "GB", "TB"};
-        int u = 0;
-        double v = b;
-        while (Math.abs(v) >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return u == 0 ? String.format(Locale.ROOT, "%.0f %s", v, units[u]) : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
     static String human(Duration d) {

@@ -301,7 +301,7 @@ class InsightIT {
         InsightReport r = report(db, InsightOptions.defaults().withMemoryBytes(64L << 30));
 
         Finding f = findings(r, "insight.setting-shared-buffers").get(0);
-        assertThat(f.evidence()).containsEntry("suggested", "16GB").containsEntry("memory", "64.0 GB")
+        assertThat(f.evidence()).containsEntry("suggested", "16GB").containsEntry("memory", "64.0 GiB")
                 .containsEntry("memorySource", "--memory");
         assertThat(f.remedy()).isEqualTo("ALTER SYSTEM SET shared_buffers = '16GB';\n-- takes effect after a restart of the server");
         assertThat(findings(r, "insight.setting-effective-cache-size").get(0).evidence()).containsEntry("suggested", "48GB");

@@ -63,7 +63,8 @@ public final class CheckHtml {
         return b.toString();
     }
 
-    static String esc(String s) {
+    /** The text with {@code < > & " '} escaped for HTML text and attribute values. */
+    public static String esc(String s) {
         StringBuilder b = new StringBuilder(s.length());
         for (char c : s.toCharArray()) {
             switch (c) {
