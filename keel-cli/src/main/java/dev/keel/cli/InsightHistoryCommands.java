@@ -202,10 +202,6 @@ final class InsightHistoryCommands {
             }
             return String.format(Locale.ROOT, "%.1f h", s / 3600.0);
         }
-
-        private static double round(double v) {
-            return Math.round(v * 1000) / 1000.0;
-        }
     }
 
     static String oneLine(String s, int max) {

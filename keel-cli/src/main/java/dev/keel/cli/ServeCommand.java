@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
             ".keel/server-token (mode 0600) and printed once then; later starts print only the URL and the file.",
             "Send it as 'Authorization: Bearer TOKEN', or sign in in a browser (the login form, or URL?token=TOKEN once).",
             "HTTPS: keel.yaml server.tls.keystore and server.tls.password-env. Jobs: server.jobs.snapshot/verify/check.",
-            "POST /api/actions/backup|verify|snapshot need --allow-actions. Ctrl-C stops the server.",
+            "POST /api/actions/backup|verify|snapshot|check need --allow-actions. Ctrl-C stops the server.",
             "Exit codes: 2 bad configuration, 3 cannot listen (e.g. the port is in use); Ctrl-C ends it as it ends any",
             "program (the JVM exits 130 after the server stopped), SIGTERM with 143."})
 final class ServeCommand implements Callable<Integer> {
@@ -41,7 +41,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--bind", paramLabel = "ADDR", description = "address to listen on (default: server.bind, else 127.0.0.1)")
     String bind;
 
-    @Option(names = "--allow-actions", description = "let POST /api/actions/* start a backup, a verification or a snapshot")
+    @Option(names = "--allow-actions", description = "let POST /api/actions/* start a backup, a verification, a snapshot or keel check")
     boolean allowActions;
 
     @Override

@@ -9,7 +9,7 @@ import dev.keel.ops.insight.StatementHistory;
 import java.sql.Connection;
 import java.util.Map;
 
-/** The actions the server runs by itself; backup, verify and check come from their own modules via ServerOptions. */
+/** The actions the server runs by itself: snapshot and check; the CLI adds backup and verify through ServerOptions. */
 final class BuiltInActions {
 
     private BuiltInActions() {

@@ -21,7 +21,7 @@ import java.util.Optional;
  * @param tls          HTTPS from a keystore, when configured
  * @param tokenFile    where the bearer token lives (created 0600 on first start)
  * @param jobs         job name to interval, for the jobs keel.yaml turns on
- * @param actions      action name to implementation (snapshot is built in; backup, verify and check are plugged in)
+ * @param actions      action name to implementation (snapshot and check are built in; the CLI adds backup and verify)
  */
 public record ServerOptions(String bind, int port, boolean allowActions, Optional<Tls> tls, Path tokenFile,
                             Map<String, Duration> jobs, Map<String, ServerAction> actions) {
@@ -81,14 +81,6 @@ public record ServerOptions(String bind, int port, boolean allowActions, Optiona
 
     public ServerOptions withAllowActions(boolean allow) {
         return new ServerOptions(bind, port, allow, tls, tokenFile, jobs, actions);
-    }
-
-    public ServerOptions withTls(Tls tls) {
-        return new ServerOptions(bind, port, allowActions, Optional.ofNullable(tls), tokenFile, jobs, actions);
-    }
-
-    public ServerOptions withJobs(Map<String, Duration> jobs) {
-        return new ServerOptions(bind, port, allowActions, tls, tokenFile, jobs, actions);
     }
 
     /** Adds or replaces an action; the names the server knows are snapshot, backup, verify and check. */

@@ -212,7 +212,7 @@ public final class IndexAdvisor {
         IndexAdvice advise() throws SQLException {
             skipped.addAll(workload.skipped());
             PlanSession.Hypopg hypopg = options.hypothetical() ? session.enableHypopg()
-                    : new PlanSession.Hypopg(false, false, "--no-hypopg: hypopg was not used");
+                    : new PlanSession.Hypopg(false, "--no-hypopg: hypopg was not used");
             options.status().accept(hypopg.usable() ? "Validating candidates with hypothetical indexes (" + hypopg.note() + ")."
                     : "Not validated: " + hypopg.note() + ". The advice below is a rule of thumb.");
             writeCostPerRow = 2 * setting("random_page_cost");

@@ -107,14 +107,14 @@ public final class Insight {
         List<Finding> run() throws SQLException;
     }
 
-    record Session(String database, String role, boolean superuser) {
+    record Session(String database, String role) {
     }
 
     private static Session session(Connection c) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(MARKER
-                + "select current_database(), current_user, coalesce((select rolsuper from pg_roles where rolname = current_user), false)")) {
+                + "select current_database(), current_user")) {
             rs.next();
-            return new Session(rs.getString(1), rs.getString(2), rs.getBoolean(3));
+            return new Session(rs.getString(1), rs.getString(2));
         }
     }
 

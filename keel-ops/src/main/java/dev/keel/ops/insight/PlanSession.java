@@ -64,7 +64,7 @@ final class PlanSession implements AutoCloseable {
     }
 
     /** What the session found about hypopg: usable (and where), or why not. */
-    record Hypopg(boolean usable, boolean createdForThisRun, String note) {
+    record Hypopg(boolean usable, String note) {
     }
 
     /**
@@ -86,10 +86,10 @@ final class PlanSession implements AutoCloseable {
         }
         if (installedIn != null) {
             hypopgSchema = installedIn;
-            return new Hypopg(true, false, "hypopg " + "is installed");
+            return new Hypopg(true, "hypopg " + "is installed");
         }
         if (!available) {
-            return new Hypopg(false, false, "hypopg is not available on this server (install the package postgresql-15-hypopg"
+            return new Hypopg(false, "hypopg is not available on this server (install the package postgresql-15-hypopg"
                     + " or your platform's hypopg, then CREATE EXTENSION hypopg)");
         }
         String sp = savepoint();
@@ -98,7 +98,7 @@ final class PlanSession implements AutoCloseable {
             st.execute("release savepoint " + sp);
         } catch (SQLException e) {
             rollbackTo(sp);
-            return new Hypopg(false, false, "hypopg is available on the server but not installed in this database, and this role cannot"
+            return new Hypopg(false, "hypopg is available on the server but not installed in this database, and this role cannot"
                     + " create it (" + firstLine(e) + "); ask a superuser to run CREATE EXTENSION hypopg;");
         }
         try (PreparedStatement ps = connection.prepareStatement(
@@ -107,7 +107,7 @@ final class PlanSession implements AutoCloseable {
             rs.next();
             hypopgSchema = rs.getString(1);
         }
-        return new Hypopg(true, true, "hypopg was not installed in this database: Keel created it inside its own transaction"
+        return new Hypopg(true, "hypopg was not installed in this database: Keel created it inside its own transaction"
                 + " and rolled it back, so nothing is left behind");
     }
 
