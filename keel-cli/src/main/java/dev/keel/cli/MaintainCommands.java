@@ -13,7 +13,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -149,16 +148,8 @@ final class MaintainCommands {
     }
 
     static Duration lockTimeout(String text) {
-        String t = text == null ? "" : text.strip().toLowerCase(Locale.ROOT);
         try {
-            if (t.endsWith("ms")) {
-                long ms = Long.parseLong(t.substring(0, t.length() - 2).strip());
-                if (ms <= 0) {
-                    throw new IllegalArgumentException("'" + text + "' is no time at all");
-                }
-                return Duration.ofMillis(ms);
-            }
-            return ProjectConfig.parseDuration(t);
+            return ProjectConfig.parseDuration(text);
         } catch (IllegalArgumentException e) {
             throw new KeelException("--lock-timeout: '" + text + "' is not a duration", "write e.g. 500ms, 5s or 1m",
                     KeelException.USAGE, null);

@@ -133,12 +133,12 @@ public record ProjectConfig(
         }
     }
 
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(d|h|m|min|s)");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|d|h|m|min|s)");
 
     /**
      * A span of time as keel.yaml and the command line write it: a whole number and a unit, {@code d} (days),
-     * {@code h} (hours), {@code m} or {@code min} (minutes) or {@code s} (seconds): {@code 7d}, {@code 36h},
-     * {@code 90m}. Zero is refused: nothing Keel schedules or keeps for no time at all makes sense.
+     * {@code h} (hours), {@code m} or {@code min} (minutes), {@code s} (seconds) or {@code ms} (milliseconds, for
+     * lock timeouts): {@code 7d}, {@code 36h}, {@code 90m}, {@code 500ms}. Zero is refused: nothing Keel schedules or keeps for no time at all makes sense.
      *
      * @throws IllegalArgumentException naming the text and the accepted forms
      */
@@ -155,6 +155,7 @@ public record ProjectConfig(
             case "d" -> Duration.ofDays(n);
             case "h" -> Duration.ofHours(n);
             case "m", "min" -> Duration.ofMinutes(n);
+            case "ms" -> Duration.ofMillis(n);
             default -> Duration.ofSeconds(n);
         };
     }

@@ -14,13 +14,14 @@ class RetentionWindowPropertyTest {
 
     @Property(tries = 300)
     void parseDuration_numberAndUnit_givesThatSpan(@ForAll @IntRange(min = 1, max = 999_999_999) int n,
-                                                   @ForAll @IntRange(min = 0, max = 4) int unitIndex) {
-        String[] units = {"d", "h", "m", "min", "s"};
+                                                   @ForAll @IntRange(min = 0, max = 5) int unitIndex) {
+        String[] units = {"d", "h", "m", "min", "s", "ms"};
         Duration expected = switch (unitIndex) {
             case 0 -> Duration.ofDays(n);
             case 1 -> Duration.ofHours(n);
             case 2, 3 -> Duration.ofMinutes(n);
-            default -> Duration.ofSeconds(n);
+            case 4 -> Duration.ofSeconds(n);
+            default -> Duration.ofMillis(n);
         };
         assertThat(ProjectConfig.parseDuration(n + units[unitIndex])).isEqualTo(expected);
         assertThat(ProjectConfig.parseDuration(" " + n + " " + units[unitIndex].toUpperCase() + " ")).isEqualTo(expected);
