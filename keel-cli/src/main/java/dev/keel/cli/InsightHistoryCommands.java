@@ -4,6 +4,7 @@ import dev.keel.core.KeelException;
 import dev.keel.core.progress.Progress;
 import dev.keel.core.project.ProjectConfig;
 import dev.keel.core.project.Target;
+import dev.keel.ops.insight.InsightJson;
 import dev.keel.ops.insight.StatementHistory;
 import dev.keel.ops.insight.StatementHistory.Growth;
 import dev.keel.ops.insight.StatementHistory.Interval;
@@ -19,7 +20,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -131,8 +131,7 @@ final class InsightHistoryCommands {
                 growth = StatementHistory.growth(c, from);
             }
             if (cli.json()) {
-                cli.printJson(Cli.ordered("since", from.truncatedTo(ChronoUnit.SECONDS).toString(), "snapshots", snapshots,
-                        "intervals", intervals.stream().map(History::json).toList(), "growth", json(growth)));
+                cli.printJson(InsightJson.history(from, snapshots, intervals, growth));
                 return 0;
             }
             PrintWriter out = cli.out();
@@ -175,14 +174,6 @@ final class InsightHistoryCommands {
             }
             out.flush();
             return 0;
-        }
-
-        static Map<String, Object> json(Interval i) {
-            return dev.keel.ops.insight.InsightJson.interval(i);
-        }
-
-        static Map<String, Object> json(Growth g) {
-            return dev.keel.ops.insight.InsightJson.growth(g);
         }
 
         private static String trend(SizeTrend t) {

@@ -348,13 +348,8 @@ public final class KeelServer implements AutoCloseable {
     static Map<String, Object> history(Connection c, Duration age, int top) throws Exception {
         Instant now = Instant.now();
         Instant from = now.minus(age);
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("since", from.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
-        doc.put("snapshots", StatementHistory.snapshots(c).size());
-        doc.put("intervals", StatementHistory.intervals(c, from, now.plusSeconds(60), OptionalLong.empty(), top).stream()
-                .map(InsightJson::interval).toList());
-        doc.put("growth", InsightJson.growth(StatementHistory.growth(c, from)));
-        return doc;
+        return InsightJson.history(from, StatementHistory.snapshots(c).size(),
+                StatementHistory.intervals(c, from, now.plusSeconds(60), OptionalLong.empty(), top), StatementHistory.growth(c, from));
     }
 
     List<Map<String, Object>> backups() {

@@ -95,6 +95,13 @@ public final class InsightJson {
                 "keep", keep, "notes", s.notes());
     }
 
+    /** The {@code keel insight history --json} document: since, snapshots, intervals, growth. */
+    public static Map<String, Object> history(java.time.Instant since, int snapshots, List<StatementHistory.Interval> intervals,
+                                              StatementHistory.Growth growth) {
+        return ordered("since", since.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString(), "snapshots", snapshots,
+                "intervals", intervals.stream().map(InsightJson::interval).toList(), "growth", growth(growth));
+    }
+
     /** One interval of {@code keel insight history --json}: the statements' deltas between two snapshots. */
     public static Map<String, Object> interval(StatementHistory.Interval i) {
         List<Object> statements = new ArrayList<>();
