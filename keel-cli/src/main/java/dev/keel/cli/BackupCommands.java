@@ -99,7 +99,7 @@ final class BackupCommands {
     }
 
     static LocalRepository repository(Project project) {
-        return new LocalRepository(project.dir().resolve(project.config().backup().repository()));
+        return new LocalRepository(project.backupRepository());
     }
 
     static Compression compression(Project project) {

@@ -353,7 +353,7 @@ public final class KeelServer implements AutoCloseable {
     }
 
     List<Map<String, Object>> backups() {
-        java.nio.file.Path root = project.dir().resolve(project.config().backup().repository());
+        java.nio.file.Path root = project.backupRepository();
         if (!Files.isDirectory(root)) {
             return List.of();
         }

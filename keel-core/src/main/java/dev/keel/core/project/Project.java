@@ -59,6 +59,11 @@ public final class Project {
         return dir.resolve(".keel");
     }
 
+    /** The backup repository's directory: {@code backup.repository}, relative to the project. */
+    public Path backupRepository() {
+        return dir.resolve(config.backup().repository());
+    }
+
     /** The migration folders, resolved against the project directory. */
     public List<Path> migrationLocations() {
         return config.schema().locations().stream().map(dir::resolve).toList();

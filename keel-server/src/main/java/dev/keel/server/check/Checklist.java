@@ -694,23 +694,12 @@ public final class Checklist {
         }
 
         Outcome backupProcedures() {
-            LocalRepository repo = new LocalRepository(project.dir().resolve(project.config().backup().repository()));
+            LocalRepository repo = new LocalRepository(project.backupRepository());
             Duration maxAge = project.config().check().backupMaxAgeDuration();
-            Optional<Instant> newest = Optional.empty();
-            String newestId = null;
-            for (BackupCatalog.Backup b : BackupCatalog.list(repo)) {
-                if (b.status() != BackupCatalog.Status.COMPLETE) {
-                    continue;
-                }
-                String stop = BackupReader.metadataOf(repo, b.id()).get("stopTime");
-                if (stop != null) {
-                    Instant at = Instant.parse(stop);
-                    if (newest.isEmpty() || at.isAfter(newest.get())) {
-                        newest = Optional.of(at);
-                        newestId = b.id();
-                    }
-                }
-            }
+            // the newest complete physical backup, as restore and verify pick it
+            String newestId = BackupCatalog.latestPhysical(repo).orElse(null);
+            Optional<Instant> newest = Optional.ofNullable(newestId)
+                    .map(id -> BackupReader.metadataOf(repo, id).get("stopTime")).map(Instant::parse);
             List<String> problems = new ArrayList<>();
             String backup;
             if (newest.isEmpty()) {
