@@ -181,6 +181,19 @@ class ChecklistIT {
     }
 
     @Test
+    void initialData_namesTheEmptyTables(TestDatabase db) throws Exception {
+        Project p = project(db, "");
+        execute(p, "create table d_full (id int primary key); insert into d_full values (1); create table d_empty (id int primary key)");
+        try {
+            CheckItem item = item(Checklist.evaluate(noScratch(p, Instant.now())), Checklist.INITIAL_DATA);
+            assertThat(item.status()).isEqualTo(CheckStatus.FAIL);
+            assertThat(item.evidence()).contains("public.d_empty").doesNotContain("public.d_full");
+        } finally {
+            execute(p, "drop table d_full, d_empty");
+        }
+    }
+
+    @Test
     void maintenance_countsTablesAsKeelMaintainWouldActOnThem(TestDatabase db) throws Exception {
         Project p = project(db, "");
         try (java.sql.Connection c = db.connect(); java.sql.Statement st = c.createStatement()) {
