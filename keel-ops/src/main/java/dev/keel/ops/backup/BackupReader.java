@@ -84,6 +84,15 @@ public final class BackupReader {
      * {@code read} throw a {@link BackupException} naming the stream and chunk.
      */
     public InputStream stream(String name) {
+        return chunkStream(name);
+    }
+
+    /** Stream {@code name} a whole decrypted chunk at a time, for readers that take the arrays as they are. */
+    Chunks chunks(String name) {
+        return chunkStream(name);
+    }
+
+    private ChunkInputStream chunkStream(String name) {
         Manifest.StreamEntry entry = manifest.streams().stream().filter(s -> s.name().equals(name)).findFirst()
                 .orElseThrow(() -> BackupException.usage("backup " + manifest.backupId() + " has no stream " + name,
                         "streams: " + streams()));
@@ -147,7 +156,16 @@ public final class BackupReader {
     /** Chunks decrypted ahead of the reader, on a thread of the stream's own, so reading and restoring overlap. */
     private static final int READ_AHEAD = 2;
 
-    private final class ChunkInputStream extends InputStream {
+    /** A stream's decrypted chunks in order. */
+    interface Chunks extends AutoCloseable {
+        /** The next chunk's bytes (the caller may keep the array), or null after the last one. */
+        byte[] next() throws IOException;
+
+        @Override
+        void close();
+    }
+
+    private final class ChunkInputStream extends InputStream implements Chunks {
         private final Manifest.StreamEntry entry;
         private final java.util.ArrayDeque<java.util.concurrent.Future<byte[]>> ahead = new java.util.ArrayDeque<>();
         private java.util.concurrent.ExecutorService loader;
@@ -183,6 +201,14 @@ public final class BackupReader {
             System.arraycopy(current, pos, b, off, n);
             pos += n;
             return n;
+        }
+
+        @Override
+        public byte[] next() throws IOException {
+            if (pos != current.length) {
+                throw new IllegalStateException("read as a stream and by chunks at once");
+            }
+            return next == entry.chunks().size() ? null : nextChunk();
         }
 
         private byte[] nextChunk() throws IOException {

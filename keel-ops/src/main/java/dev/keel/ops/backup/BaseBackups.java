@@ -27,8 +27,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * Physical backups: pg_basebackup's tar stream (with the WAL it needs, {@code -X fetch}) read straight from the
@@ -36,16 +34,16 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * a data directory. A backup is complete only once every chunk is durable and its manifest written.
  *
  * <p>Implementation notes. Every physical backup also stores its {@link FileList} (stream
- * {@value FileList#STREAM}): each file cut into 1 MiB blocks with their SHA-256, computed while the tar streams
+ * {@value FileList#STREAM}): each file cut into 1 MiB blocks with their XXH64 hashes, computed while the tar streams
  * past. A full backup keeps pg_basebackup's tar byte for byte (stream {@code base.tar}) and holds all its blocks.
  * An incremental runs the same pg_basebackup, since PostgreSQL 15 has no incremental base backup, but keeps only
- * the blocks whose path, position and SHA-256 differ from its parent's list (stream {@value #BLOCKS_STREAM}, the
+ * the blocks whose path, position and hash differ from its parent's list (stream {@value #BLOCKS_STREAM}, the
  * blocks concatenated in list order); its list names the older backup that holds every other block.
  * {@code backup_label}, {@code backup_manifest}, {@code tablespace_map} and everything under {@code pg_wal/} are
  * always stored. Why blocks and not whole files: the decision is taken as each block is read, so memory stays at
  * one block, no file is ever buffered or spilled to disk (a table segment can be 1 GiB), and a table that grew
  * by a few rows costs one block, not its whole segment. A restore of an incremental writes each block from the
- * backup that holds it and checks it against the list's SHA-256, so it yields exactly the bytes pg_basebackup
+ * backup that holds it and checks it against the list's hash, so it yields exactly the bytes pg_basebackup
  * sent for the incremental, which its own {@code backup_manifest} then verifies.
  *
  * <p>Taking an incremental needs the private key: the parent's list is encrypted like everything else, and
@@ -193,7 +191,7 @@ public final class BaseBackups {
                     FileList.Entry old = before.get(path);
                     if (!alwaysStored(path) && old != null && old.type() == FileList.Type.FILE
                             && index < old.blocks().size() && old.blockLength(index) == length
-                            && old.blocks().get(index).sha256().equals(sha)) {
+                            && old.blocks().get(index).hash().equals(sha)) {
                         return old.blocks().get(index).holder();
                     }
                     blocks.write(block, 0, length);
@@ -386,7 +384,7 @@ public final class BaseBackups {
             if (chain.size() > 1) {
                 ChainRestore.restore(chain, readers, dataDir, progress);
             } else {
-                extract(reader, id, dataDir, progress);
+                TarExtractor.extract(reader, id, dataDir, progress);
             }
         } catch (IOException | RuntimeException e) {
             try {
@@ -399,34 +397,6 @@ public final class BaseBackups {
             }
             throw new BackupException("restore of " + id + " into " + dataDir + " failed: " + e.getMessage()
                     + " (nothing was left behind)", null, KeelException.RUNTIME, e);
-        }
-    }
-
-    /** A full backup: its tar, extracted as it is read. */
-    private static void extract(BackupReader reader, String id, Path dataDir, Progress progress) throws IOException {
-        long done = 0;
-        try (InputStream in = reader.stream("base.tar"); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
-            TarArchiveEntry e;
-            while ((e = tar.getNextEntry()) != null) {
-                Path out = dataDir.resolve(e.getName()).normalize();
-                if (!out.startsWith(dataDir)) {
-                    throw new BackupException("backup " + id + " holds a path outside the data directory: " + e.getName(),
-                            null, KeelException.RUNTIME, null);
-                }
-                if (e.isDirectory()) {
-                    Files.createDirectories(out);
-                    Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwx------"));
-                } else if (e.isSymbolicLink()) {
-                    Files.createDirectories(out.getParent());
-                    Files.createSymbolicLink(out, Path.of(e.getLinkName()));
-                } else {
-                    Files.createDirectories(out.getParent());
-                    Files.copy(tar, out);
-                    Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rw-------"));
-                    done += e.getSize();
-                    progress.set(done);
-                }
-            }
         }
     }
 

@@ -23,7 +23,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * is and which backup holds each of its blocks; the directories, symlinks and empty files are made first, then
  * each backup of the chain is read once, in order, and only the blocks the target takes from it are written at
  * their offsets. When the chain has more than one backup, every block written is checked against the target's
- * SHA-256; every expected block must have been found, so the result is byte for byte what pg_basebackup sent
+ * hash (XXH64); every expected block must have been found, so the result is byte for byte what pg_basebackup sent
  * when the target was taken.
  */
 final class ChainRestore {
@@ -54,7 +54,7 @@ final class ChainRestore {
     private final java.util.concurrent.atomic.AtomicInteger pendingWrites = new java.util.concurrent.atomic.AtomicInteger();
     private volatile IOException writeFailure;
     // A full backup restores from the very tar its block list was computed from, and every chunk of that tar is
-    // authenticated (AES-GCM): checking each block's SHA-256 again would only cost CPU. Blocks assembled from
+    // authenticated (AES-GCM): checking each block's hash again would only cost CPU. Blocks assembled from
     // several backups of a chain are checked.
     private final boolean checkBlocks;
     private final Set<String> done = new HashSet<>(); // path NUL index of every block written
@@ -254,7 +254,8 @@ final class ChainRestore {
 
     private void check(FileList.Entry e, int index, byte[] block, int length, String layer) throws IOException {
         byte[] copy = java.util.Arrays.copyOf(block, length);
-        String expected = e.blocks().get(index).sha256();
+        String expected = e.blocks().get(index).hash();
+        FileList.BlockHash algorithm = FileList.BlockHash.of(expected);
         try {
             checks.acquire();
         } catch (InterruptedException ie) {
@@ -263,9 +264,7 @@ final class ChainRestore {
         }
         checker.execute(() -> {
             try {
-                digest.reset();
-                digest.update(copy, 0, copy.length);
-                if (!hex.formatHex(digest.digest()).equals(expected)) {
+                if (!hex.formatHex(algorithm.digest(copy, 0, copy.length, digest)).equals(expected)) {
                     checkFailure = mismatch(e, index, layer);
                 }
             } finally {
@@ -276,7 +275,7 @@ final class ChainRestore {
 
     private BackupException mismatch(FileList.Entry e, int index, String layer) {
         return BackupException.runtime("block " + index + " of " + e.path() + " in backup " + layer
-                        + " does not match the SHA-256 the restored backup recorded",
+                        + " does not match the hash the restored backup recorded",
                 "the chain is inconsistent; run keel backup verify on it and restore an older backup", null);
     }
 

@@ -20,15 +20,21 @@ import java.util.Map;
  * Every file of a physical backup as pg_basebackup sent it, kept in the backup as the encrypted stream
  * {@value #STREAM}: one JSON line per directory, symlink or regular file, in tar order, after a header line.
  * A regular file is cut into blocks of {@value #BLOCK_SIZE} bytes (the last one shorter); each block has its
- * SHA-256 and the id of the backup whose stream holds its bytes (the {@code holder}). A full backup holds every
- * block of its own; an incremental holds only the blocks that differ from its parent's and names older backups
- * for the rest, so restoring any backup means fetching each block from its holder. A file's own
- * {@code sha256} is the SHA-256 of its blocks' SHA-256 digests in order, so the data is hashed once.
+ * hash (see {@link BlockHash}) and the id of the backup whose stream holds its bytes (the {@code holder}). A full
+ * backup holds every block of its own; an incremental holds only the blocks that differ from its parent's and names
+ * older backups for the rest, so restoring any backup means fetching each block from its holder. A file's own
+ * {@code sha256} is the SHA-256 of its blocks' hashes in order, so the data is hashed once.
+ *
+ * <p>Format {@code keel-files-2} hashes blocks with XXH64 (the stored chunks themselves carry AES-GCM tags and a
+ * SHA-256 each: block hashes only find changed blocks and check that a chain reassembles right, the job pgBackRest
+ * gives xxHash in its block incremental). Format {@code keel-files-1}, which older Keel wrote, used SHA-256; both
+ * are read, and a block's algorithm is told by its hash's length.
  */
 final class FileList {
 
     static final String STREAM = "base.tar.files";
-    static final String FORMAT = "keel-files-1";
+    static final String FORMAT = "keel-files-2";
+    private static final String FORMAT_SHA256 = "keel-files-1";
     /** 1 MiB: 128 PostgreSQL pages, so a 1 GiB segment has 1024 block hashes (64 KiB of hex) in the list. */
     static final int BLOCK_SIZE = 1 << 20;
 
@@ -36,7 +42,35 @@ final class FileList {
 
     enum Type { DIR, FILE, SYMLINK }
 
-    record Block(String sha256, String holder) {
+    record Block(String hash, String holder) {
+    }
+
+    /** How a block's bytes are hashed: XXH64 now, SHA-256 in lists older Keel wrote. Hashes are lower-case hex. */
+    enum BlockHash {
+        XXH64, SHA256;
+
+        private static final net.jpountz.xxhash.XXHash64 XX = net.jpountz.xxhash.XXHashFactory.fastestInstance().hash64();
+
+        /** The algorithm of a recorded hash, by its length (16 or 64 hex digits). */
+        static BlockHash of(String hex) {
+            return hex.length() == 64 ? SHA256 : XXH64;
+        }
+
+        /** The digest bytes; {@code sha256} is a reusable SHA-256 instance (used by SHA256 only). */
+        byte[] digest(byte[] data, int off, int len, java.security.MessageDigest sha256) {
+            if (this == SHA256) {
+                sha256.reset();
+                sha256.update(data, off, len);
+                return sha256.digest();
+            }
+            long h = XX.hash(data, off, len, 0L);
+            byte[] out = new byte[8];
+            for (int i = 7; i >= 0; i--) {
+                out[i] = (byte) h;
+                h >>>= 8;
+            }
+            return out;
+        }
     }
 
     /**
@@ -70,6 +104,7 @@ final class FileList {
             header.put("format", FORMAT);
             header.put("backupId", backupId);
             header.put("blockSize", BLOCK_SIZE);
+            header.put("blockHash", "xxh64");
             line(header);
         }
 
@@ -86,7 +121,7 @@ final class FileList {
                     n.put("sha256", e.sha256());
                     ArrayNode blocks = n.putArray("blocks");
                     for (Block b : e.blocks()) {
-                        blocks.addArray().add(b.sha256()).add(b.holder());
+                        blocks.addArray().add(b.hash()).add(b.holder());
                     }
                 }
             }
@@ -110,7 +145,8 @@ final class FileList {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String first = r.readLine();
             JsonNode header = first == null ? MAPPER.createObjectNode() : MAPPER.readTree(first);
-            if (!FORMAT.equals(header.path("format").asText())) {
+            String format = header.path("format").asText();
+            if (!FORMAT.equals(format) && !FORMAT_SHA256.equals(format)) {
                 throw damaged(backupId, "it does not begin with a " + FORMAT + " header", null);
             }
             if (header.path("blockSize").asInt() != BLOCK_SIZE) {

@@ -11,14 +11,15 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
- * Reads pg_basebackup's tar stream once, block by block, and turns it into {@link FileList} entries, asking a
+ * Reads pg_basebackup's tar stream once, block by block (hashed with XXH64, see {@link FileList.BlockHash}), and
+ * turns it into {@link FileList} entries, asking a
  * {@link BlockPolicy} which backup holds each block. Only one block is in memory at a time.
  */
 final class TarIndexer {
 
     /** Decides, for each block as it is read, which backup holds its bytes (and stores them if this one does). */
     interface BlockPolicy {
-        String holder(String path, int index, String sha256, byte[] block, int length) throws IOException;
+        String holder(String path, int index, String hash, byte[] block, int length) throws IOException;
     }
 
     private TarIndexer() {
@@ -31,7 +32,6 @@ final class TarIndexer {
     static void index(InputStream tar, BlockPolicy policy, EntrySink sink) throws IOException {
         byte[] block = new byte[FileList.BLOCK_SIZE];
         MessageDigest whole = sha256();
-        MessageDigest part = sha256();
         HexFormat hex = HexFormat.of();
         TarArchiveInputStream in = new TarArchiveInputStream(tar); // not closed: the caller owns the stream
         TarArchiveEntry e;
@@ -55,9 +55,7 @@ final class TarIndexer {
                     if (in.readNBytes(block, 0, length) != length) {
                         throw new IOException("the tar stream ended inside " + path);
                     }
-                    part.reset();
-                    part.update(block, 0, length);
-                    byte[] digest = part.digest();
+                    byte[] digest = FileList.BlockHash.XXH64.digest(block, 0, length, null);
                     whole.update(digest); // a file's hash is the hash of its blocks' hashes: one pass over the data
                     String sha = hex.formatHex(digest);
                     blocks.add(new FileList.Block(sha, policy.holder(path, i, sha, block, length)));

@@ -53,15 +53,16 @@ final class Warmup {
             Cipher enc = Cipher.getInstance("AES/GCM/NoPadding");
             enc.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce));
             byte[] sealed = enc.doFinal(data);
+            // One Cipher, re-initialised: a new one per round would expand the AES key each time, and that
+            // code is not what a backup runs hot.
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
             for (int i = 0; i < ROUNDS; i++) {
                 nonce[0] = (byte) i;
                 nonce[1] = (byte) (i >> 8);
                 if (encryptOnly) {
-                    Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
                     c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce));
                     c.doFinal(data);
                 } else {
-                    Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
                     c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, new byte[12]));
                     c.doFinal(sealed);
                 }

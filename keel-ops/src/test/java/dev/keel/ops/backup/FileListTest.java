@@ -1,0 +1,45 @@
+package dev.keel.ops.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Block hashes: XXH64 in new lists, SHA-256 still read from lists older Keel wrote. */
+class FileListTest {
+
+    @Test
+    void blockHashes_areXxh64_andSha256IsToldByLength() throws Exception {
+        byte[] abc = "abc".getBytes(StandardCharsets.US_ASCII);
+        String xx = HexFormat.of().formatHex(FileList.BlockHash.XXH64.digest(new byte[0], 0, 0, null));
+        assertThat(xx).isEqualTo("ef46db3751d8e999"); // XXH64 of nothing, seed 0 (the reference test vector)
+        String sha = HexFormat.of().formatHex(FileList.BlockHash.SHA256.digest(abc, 0, 3, TarIndexer.sha256()));
+        assertThat(sha).isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assertThat(FileList.BlockHash.of(xx)).isEqualTo(FileList.BlockHash.XXH64);
+        assertThat(FileList.BlockHash.of(sha)).isEqualTo(FileList.BlockHash.SHA256);
+    }
+
+    @Test
+    void read_takesTheNewFormatItWrites_andTheOlderSha256One() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (FileList.Writer w = new FileList.Writer(out, "b1")) {
+            w.add(new FileList.Entry("base/1/a", FileList.Type.FILE, 0600, 3, "f".repeat(64), null,
+                    List.of(new FileList.Block("0123456789abcdef", "b1"))));
+        }
+        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("{\"format\":\"keel-files-2\"").contains("\"blockHash\":\"xxh64\"");
+        Map<String, FileList.Entry> read = FileList.read(new ByteArrayInputStream(out.toByteArray()), "b1");
+        assertThat(read.get("base/1/a").blocks()).containsExactly(new FileList.Block("0123456789abcdef", "b1"));
+
+        String old = """
+                {"format":"keel-files-1","backupId":"b0","blockSize":1048576}
+                {"path":"base/1/a","type":"file","mode":384,"size":3,"sha256":"%s","blocks":[["%s","b0"]]}
+                """.formatted("e".repeat(64), "d".repeat(64));
+        Map<String, FileList.Entry> legacy = FileList.read(new ByteArrayInputStream(old.getBytes(StandardCharsets.UTF_8)), "b0");
+        assertThat(FileList.BlockHash.of(legacy.get("base/1/a").blocks().get(0).hash())).isEqualTo(FileList.BlockHash.SHA256);
+    }
+}
