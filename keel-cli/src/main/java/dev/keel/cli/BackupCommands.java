@@ -3,6 +3,7 @@ package dev.keel.cli;
 import dev.keel.core.ConfigException;
 import dev.keel.core.KeelException;
 import dev.keel.core.connect.ConnectionSpec;
+import dev.keel.core.connect.Connections;
 import dev.keel.core.progress.Progress;
 import dev.keel.core.project.Project;
 import dev.keel.core.project.Target;
@@ -201,13 +202,20 @@ final class BackupCommands {
     record Source(ConnectionSpec spec, String version, long estimate, Path tool) {
         static Source prepare(Cli cli, Project project, LocalRepository repo) throws SQLException {
             Target target = cli.target();
-            WalCommands.ensureArchiving(cli, project, target, repo);
             ConnectionSpec cs = target.spec(cli::status);
             String version;
             long estimate;
-            try (Connection c = target.connect(cli::status)) {
+            Connection c = Connections.open(cs); // one connection for all of it: each costs an authentication
+            try {
+                if (WalCommands.ensureArchiving(cli, project, target, repo, c)) {
+                    c.close();
+                    cs = target.spec(cli::status); // restarted
+                    c = Connections.open(cs);
+                }
                 version = c.getMetaData().getDatabaseProductVersion();
                 estimate = BaseBackups.clusterBytes(c);
+            } finally {
+                c.close();
             }
             Path tool = BinaryLocator.clientProgram("pg_basebackup", null).orElseThrow(() -> new KeelException(
                     "pg_basebackup is not installed", "install it (Debian: apt-get install postgresql-client-15)",

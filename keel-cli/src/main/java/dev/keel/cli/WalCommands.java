@@ -244,29 +244,40 @@ final class WalCommands {
      * proving it with a test segment. Other targets are only checked; a warning says PITR needs keel wal setup.
      */
     static void ensureArchiving(Cli cli, Project project, Target target, LocalRepository repo) throws SQLException {
-        String command = WalCommandLine.archiveCommand(repo.root(), BackupCommands.compression(project));
         try (Connection c = target.connect(cli::status)) {
-            List<WalSetup.Setting> settings = WalSetup.wanted(c, command);
-            if (settings.stream().allMatch(WalSetup.Setting::ok)) {
-                return;
-            }
-            if (!target.isEmbedded()) {
-                cli.err().println("keel: note: the target does not archive WAL into " + repo.root()
-                        + ", so this backup alone allows no point-in-time recovery — run keel wal setup");
-                return;
-            }
-            WalSetup.Applied applied = WalSetup.apply(c, settings);
-            if (!applied.pendingRestart().isEmpty()) {
-                EmbeddedPostgres server = target.embeddedServer().orElseThrow();
-                cli.status("restarting the embedded server to turn on WAL archiving");
-                server.stop();
-                server.start();
-            }
+            ensureArchiving(cli, project, target, repo, c);
         }
-        try (Connection c = target.connect(cli::status)) {
-            String segment = WalSetup.prove(c, Duration.ofMinutes(2));
+    }
+
+    /**
+     * As above on an open connection to the target; true when the embedded server was restarted, which closes
+     * {@code c}.
+     */
+    static boolean ensureArchiving(Cli cli, Project project, Target target, LocalRepository repo, Connection c)
+            throws SQLException {
+        String command = WalCommandLine.archiveCommand(repo.root(), BackupCommands.compression(project));
+        List<WalSetup.Setting> settings = WalSetup.wanted(c, command);
+        if (settings.stream().allMatch(WalSetup.Setting::ok)) {
+            return false;
+        }
+        if (!target.isEmbedded()) {
+            cli.err().println("keel: note: the target does not archive WAL into " + repo.root()
+                    + ", so this backup alone allows no point-in-time recovery — run keel wal setup");
+            return false;
+        }
+        WalSetup.Applied applied = WalSetup.apply(c, settings);
+        boolean restarted = !applied.pendingRestart().isEmpty();
+        if (restarted) {
+            EmbeddedPostgres server = target.embeddedServer().orElseThrow();
+            cli.status("restarting the embedded server to turn on WAL archiving");
+            server.stop();
+            server.start();
+        }
+        try (Connection proof = restarted ? target.connect(cli::status) : null) {
+            String segment = WalSetup.prove(restarted ? proof : c, Duration.ofMinutes(2));
             cli.status("WAL archiving into " + repo.root() + " is on (proved with segment " + segment + ")");
         }
+        return restarted;
     }
 
     @Command(name = "point", mixinStandardHelpOptions = true,
