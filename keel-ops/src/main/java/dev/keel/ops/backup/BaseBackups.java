@@ -11,7 +11,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PrivateKey;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -111,7 +110,7 @@ public final class BaseBackups {
                  FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
                 // The tar is stored exactly as sent; the index reads the same bytes on their way through.
                 CountingInputStream through = new CountingInputStream(in, tar, n -> progress.set(raw[0] = n));
-                TarIndexer.index(through, (path, index, sha, block, length) -> id, list::add);
+                TarIndexer.index(through, (path, index, hash, block, length) -> id, list::add);
                 through.transferTo(OutputStream.nullOutputStream());
             }
         });
@@ -187,11 +186,11 @@ public final class BaseBackups {
             try (OutputStream blocks = writer.stream(BLOCKS_STREAM);
                  FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
                 CountingInputStream counted = new CountingInputStream(in, null, n -> progress.set(counts[0] = n));
-                TarIndexer.index(counted, (path, index, sha, block, length) -> {
+                TarIndexer.index(counted, (path, index, hash, block, length) -> {
                     FileList.Entry old = before.get(path);
                     if (!alwaysStored(path) && old != null && old.type() == FileList.Type.FILE
                             && index < old.blocks().size() && old.blockLength(index) == length
-                            && old.blocks().get(index).hash().equals(sha)) {
+                            && old.blocks().get(index).hash().equals(hash)) {
                         return old.blocks().get(index).holder();
                     }
                     blocks.write(block, 0, length);
@@ -380,7 +379,7 @@ public final class BaseBackups {
                 Directories.deleteTree(dataDir);
             }
             Files.createDirectories(dataDir);
-            Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
+            Files.setPosixFilePermissions(dataDir, RestoreWriter.DIR_MODE);
             if (chain.size() > 1) {
                 ChainRestore.restore(chain, readers, dataDir, progress);
             } else {

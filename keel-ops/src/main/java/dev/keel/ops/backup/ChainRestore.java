@@ -3,13 +3,9 @@ package dev.keel.ops.backup;
 import dev.keel.core.progress.Progress;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -22,9 +18,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * Rebuilds the data directory of a backup from its chain. The target's {@link FileList} says what every file
  * is and which backup holds each of its blocks; the directories, symlinks and empty files are made first, then
  * each backup of the chain is read once, in order, and only the blocks the target takes from it are written at
- * their offsets. When the chain has more than one backup, every block written is checked against the target's
- * hash (XXH64); every expected block must have been found, so the result is byte for byte what pg_basebackup sent
- * when the target was taken.
+ * their offsets by a {@link RestoreWriter}. Every block written is checked against the target's hash; every
+ * expected block must have been found, so the result is byte for byte what pg_basebackup sent when the target
+ * was taken. (A full backup alone is restored by {@link TarExtractor}.)
  */
 final class ChainRestore {
 
@@ -34,7 +30,6 @@ final class ChainRestore {
     // Blocks are checked on a thread of their own while the next ones are written (the data directory is removed
     // if any check fails); at most CHECKS_IN_FLIGHT copies wait.
     private static final int CHECKS_IN_FLIGHT = 4;
-    private final MessageDigest digest = TarIndexer.sha256();
     private final HexFormat hex = HexFormat.of();
     private final java.util.concurrent.Semaphore checks = new java.util.concurrent.Semaphore(CHECKS_IN_FLIGHT);
     private final java.util.concurrent.ExecutorService checker = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
@@ -43,28 +38,14 @@ final class ChainRestore {
         return t;
     });
     private volatile BackupException checkFailure;
-    // Blocks are written by two threads (positional writes into the open file): on two cores the kernel's
-    // copying into the page cache is most of a restore's work, and it spreads over both.
-    private final java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
-        Thread t = new Thread(r, "keel-write-blocks");
-        t.setDaemon(true);
-        return t;
-    });
-    private final java.util.concurrent.Semaphore writes = new java.util.concurrent.Semaphore(4);
-    private final java.util.concurrent.atomic.AtomicInteger pendingWrites = new java.util.concurrent.atomic.AtomicInteger();
-    private volatile IOException writeFailure;
-    // A full backup restores from the very tar its block list was computed from, and every chunk of that tar is
-    // authenticated (AES-GCM): checking each block's hash again would only cost CPU. Blocks assembled from
-    // several backups of a chain are checked.
-    private final boolean checkBlocks;
+    private final RestoreWriter writer = new RestoreWriter();
     private final Set<String> done = new HashSet<>(); // path NUL index of every block written
     private long written;
     private long blocksWritten;
     private String openPath;
-    private FileChannel open;
+    private RestoreWriter.OpenFile open;
 
-    private ChainRestore(Map<String, FileList.Entry> target, Path dataDir, Progress progress, boolean checkBlocks) {
-        this.checkBlocks = checkBlocks;
+    private ChainRestore(Map<String, FileList.Entry> target, Path dataDir, Progress progress) {
         this.target = target;
         this.dataDir = dataDir;
         this.progress = progress;
@@ -75,7 +56,7 @@ final class ChainRestore {
             throws IOException {
         String id = chain.get(chain.size() - 1);
         Map<String, FileList.Entry> target = FileList.read(readers.get(id).stream(FileList.STREAM), id);
-        ChainRestore r = new ChainRestore(target, dataDir, progress, chain.size() > 1);
+        ChainRestore r = new ChainRestore(target, dataDir, progress);
         r.layout();
         try {
             for (String layer : chain) {
@@ -86,6 +67,10 @@ final class ChainRestore {
                     r.fromBlocks(layer, reader);
                 }
             }
+            if (r.open != null) {
+                r.open.release();
+                r.open = null;
+            }
             r.checker.shutdown();
             if (!r.checker.awaitTermination(1, java.util.concurrent.TimeUnit.HOURS)) {
                 throw new IOException("checking the restored blocks did not finish");
@@ -93,20 +78,13 @@ final class ChainRestore {
             if (r.checkFailure != null) {
                 throw r.checkFailure;
             }
-            r.writers.shutdown();
-            if (!r.writers.awaitTermination(1, java.util.concurrent.TimeUnit.HOURS)) {
-                throw new IOException("writing the restored blocks did not finish");
-            }
-            if (r.writeFailure != null) {
-                throw r.writeFailure;
-            }
+            r.writer.finish();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted while restoring " + id);
         } finally {
             r.checker.shutdownNow();
-            r.writers.shutdownNow();
-            r.closeOpen();
+            r.writer.close();
         }
         long expected = target.values().stream().mapToLong(e -> e.blocks().size()).sum();
         if (r.blocksWritten != expected) {
@@ -135,7 +113,7 @@ final class ChainRestore {
             switch (e.type()) {
                 case DIR -> {
                     Files.createDirectories(out);
-                    Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwx------"));
+                    Files.setPosixFilePermissions(out, RestoreWriter.DIR_MODE);
                 }
                 case SYMLINK -> {
                     Files.createDirectories(out.getParent());
@@ -143,7 +121,7 @@ final class ChainRestore {
                 }
                 case FILE -> {
                     Files.createDirectories(out.getParent());
-                    Files.createFile(out, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                    Files.createFile(out, RestoreWriter.FILE_MODE);
                 }
             }
         }
@@ -207,44 +185,17 @@ final class ChainRestore {
         if (checkFailure != null) {
             throw checkFailure;
         }
-        if (checkBlocks) {
-            check(e, index, block, length, layer);
-        }
-        if (writeFailure != null) {
-            throw writeFailure;
-        }
+        // One copy serves the check and the writer: the caller reuses its block array.
+        byte[] copy = java.util.Arrays.copyOf(block, length);
+        check(e, index, copy, layer);
         if (!e.path().equals(openPath)) {
-            closeOpen();
-            open = FileChannel.open(resolve(e.path()), StandardOpenOption.WRITE);
+            if (open != null) {
+                open.release(); // closed once its last write is done
+            }
+            open = writer.open(resolve(e.path()), Set.of(StandardOpenOption.WRITE));
             openPath = e.path();
         }
-        ByteBuffer buf = ByteBuffer.allocateDirect(length);
-        buf.put(block, 0, length).flip();
-        FileChannel ch = open;
-        long start = (long) index * FileList.BLOCK_SIZE;
-        try {
-            writes.acquire();
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while restoring " + e.path());
-        }
-        pendingWrites.incrementAndGet();
-        writers.execute(() -> {
-            try {
-                long position = start;
-                while (buf.hasRemaining()) {
-                    position += ch.write(buf, position);
-                }
-            } catch (IOException ex) {
-                writeFailure = ex;
-            } finally {
-                synchronized (pendingWrites) {
-                    pendingWrites.decrementAndGet();
-                    pendingWrites.notifyAll();
-                }
-                writes.release();
-            }
-        });
+        writer.write(open, copy, 0, length, (long) index * FileList.BLOCK_SIZE);
         if (done.add(e.path() + "\u0000" + index)) {
             blocksWritten++;
         }
@@ -252,8 +203,7 @@ final class ChainRestore {
         progress.set(written);
     }
 
-    private void check(FileList.Entry e, int index, byte[] block, int length, String layer) throws IOException {
-        byte[] copy = java.util.Arrays.copyOf(block, length);
+    private void check(FileList.Entry e, int index, byte[] copy, String layer) throws IOException {
         String expected = e.blocks().get(index).hash();
         FileList.BlockHash algorithm = FileList.BlockHash.of(expected);
         try {
@@ -264,7 +214,7 @@ final class ChainRestore {
         }
         checker.execute(() -> {
             try {
-                if (!hex.formatHex(algorithm.digest(copy, 0, copy.length, digest)).equals(expected)) {
+                if (!hex.formatHex(algorithm.digest(copy, 0, copy.length)).equals(expected)) {
                     checkFailure = mismatch(e, index, layer);
                 }
             } finally {
@@ -279,29 +229,8 @@ final class ChainRestore {
                 "the chain is inconsistent; run keel backup verify on it and restore an older backup", null);
     }
 
-    private void closeOpen() throws IOException {
-        synchronized (pendingWrites) {
-            while (pendingWrites.get() > 0 && !writers.isShutdown()) { // after a failure the writers are stopped: do not wait for dropped tasks
-                try {
-                    pendingWrites.wait();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while closing " + openPath);
-                }
-            }
-        }
-        if (open != null) {
-            open.close();
-            open = null;
-            openPath = null;
-        }
-    }
-
     private Path resolve(String name) {
-        Path out = dataDir.resolve(name).normalize();
-        if (!out.startsWith(dataDir)) {
-            throw BackupException.runtime("a backup holds a path outside the data directory: " + name);
-        }
-        return out;
+        return RestoreWriter.inside(dataDir, name).orElseThrow(() -> BackupException.runtime(
+                "a backup holds a path outside the data directory: " + name));
     }
 }

@@ -56,10 +56,10 @@ final class FileList {
             return hex.length() == 64 ? SHA256 : XXH64;
         }
 
-        /** The digest bytes; {@code sha256} is a reusable SHA-256 instance (used by SHA256 only). */
-        byte[] digest(byte[] data, int off, int len, java.security.MessageDigest sha256) {
+        /** The hash of {@code data[off, off + len)}. */
+        byte[] digest(byte[] data, int off, int len) {
             if (this == SHA256) {
-                sha256.reset();
+                java.security.MessageDigest sha256 = TarIndexer.sha256(); // older lists only: a new instance is fine
                 sha256.update(data, off, len);
                 return sha256.digest();
             }

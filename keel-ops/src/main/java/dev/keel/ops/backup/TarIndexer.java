@@ -55,7 +55,7 @@ final class TarIndexer {
                     if (in.readNBytes(block, 0, length) != length) {
                         throw new IOException("the tar stream ended inside " + path);
                     }
-                    byte[] digest = FileList.BlockHash.XXH64.digest(block, 0, length, null);
+                    byte[] digest = FileList.BlockHash.XXH64.digest(block, 0, length);
                     whole.update(digest); // a file's hash is the hash of its blocks' hashes: one pass over the data
                     String sha = hex.formatHex(digest);
                     blocks.add(new FileList.Block(sha, policy.holder(path, i, sha, block, length)));

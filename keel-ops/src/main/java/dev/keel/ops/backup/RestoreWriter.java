@@ -1,0 +1,170 @@
+package dev.keel.ops.backup;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The writing half of a restore: where restored files may go and with which modes, and positional writes into
+ * them, done by two threads while the caller
+ * decrypts and parses the next data. On two cores the kernel's copying into the page cache is most of a restore's
+ * work, and this spreads it over both. Each thread writes through a direct buffer of its own: handed a heap
+ * buffer, {@code FileChannel.write} would allocate (and fault in) a temporary direct one per call, which cost
+ * seconds of system time on a 2 GB restore. At most {@value #IN_FLIGHT} writes wait; the caller blocks beyond.
+ *
+ * <p>The first failure is kept and thrown by the next {@link #write} or by {@link #finish}. {@link #close} stops
+ * the threads and closes every file still open, so a failed restore leaves no descriptor behind.
+ */
+final class RestoreWriter implements AutoCloseable {
+
+    /** Directories of a data directory: PostgreSQL refuses to start on anything wider. */
+    static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
+    /** Files of a data directory. */
+    static final FileAttribute<Set<PosixFilePermission>> FILE_MODE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+
+    private static final int THREADS = 2;
+    private static final int IN_FLIGHT = 8;
+    private static final int BUFFER = 1 << 20;
+    private static final ThreadLocal<ByteBuffer> DIRECT = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BUFFER));
+
+    private final ExecutorService threads = Executors.newFixedThreadPool(THREADS, r -> {
+        Thread t = new Thread(r, "keel-restore-write");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Semaphore slots = new Semaphore(IN_FLIGHT);
+    private final Set<OpenFile> open = ConcurrentHashMap.newKeySet();
+    private volatile IOException failure;
+
+    /** {@code dataDir}/{@code name}, or empty when the name points outside it (a damaged or hostile backup). */
+    static java.util.Optional<Path> inside(Path dataDir, String name) {
+        Path out = dataDir.resolve(name).normalize();
+        return out.startsWith(dataDir) ? java.util.Optional.of(out) : java.util.Optional.empty();
+    }
+
+    /** Opens {@code path} for writing; {@link OpenFile#release} it once every write to it is submitted. */
+    OpenFile open(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attributes) throws IOException {
+        failIfFailed();
+        OpenFile f = new OpenFile(FileChannel.open(path, options, attributes), path);
+        open.add(f);
+        return f;
+    }
+
+    /**
+     * Writes {@code data[off, off + len)} at {@code position} of {@code file}, on one of the threads. The array must
+     * not change until the write is done: pass a copy, or an array that is never reused.
+     */
+    void write(OpenFile file, byte[] data, int off, int len, long position) throws IOException {
+        failIfFailed();
+        try {
+            slots.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while writing " + file.path);
+        }
+        file.retain();
+        threads.execute(() -> {
+            try {
+                ByteBuffer direct = DIRECT.get();
+                long at = position;
+                int done = 0;
+                while (done < len && failure == null) {
+                    int n = Math.min(direct.capacity(), len - done);
+                    direct.clear();
+                    direct.put(data, off + done, n).flip();
+                    while (direct.hasRemaining()) {
+                        at += file.channel.write(direct, at);
+                    }
+                    done += n;
+                }
+            } catch (IOException | RuntimeException e) {
+                fail(new IOException("could not write " + file.path + ": " + e, e));
+            } finally {
+                file.release();
+                slots.release();
+            }
+        });
+    }
+
+    /** Waits for every write, then throws the first failure, if any. */
+    void finish() throws IOException {
+        threads.shutdown();
+        try {
+            if (!threads.awaitTermination(1, TimeUnit.HOURS)) {
+                throw new IOException("writing the restored files did not finish within an hour");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while writing the restored files");
+        }
+        failIfFailed();
+    }
+
+    /** Stops the threads (dropping writes not started) and closes every file still open. */
+    @Override
+    public void close() {
+        threads.shutdownNow();
+        for (OpenFile f : open) {
+            try {
+                f.channel.close();
+            } catch (IOException ignored) {
+                // the restore already failed, and that failure is the one reported
+            }
+        }
+        open.clear();
+    }
+
+    private void failIfFailed() throws IOException {
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private synchronized void fail(IOException e) {
+        if (failure == null) {
+            failure = e;
+        }
+    }
+
+    /** A file being written: closed by whoever drops the last reference (its opener, or its last write). */
+    final class OpenFile {
+        private final FileChannel channel;
+        private final Path path;
+        private final AtomicInteger refs = new AtomicInteger(1);
+
+        private OpenFile(FileChannel channel, Path path) {
+            this.channel = channel;
+            this.path = path;
+        }
+
+        private void retain() {
+            refs.incrementAndGet();
+        }
+
+        /** Drops the opener's reference: once every submitted write is done, the file is closed. */
+        void release() {
+            if (refs.decrementAndGet() == 0) {
+                open.remove(this);
+                try {
+                    channel.close();
+                } catch (IOException e) {
+                    fail(new IOException("could not close " + path + ": " + e.getMessage(), e));
+                }
+            }
+        }
+    }
+}
