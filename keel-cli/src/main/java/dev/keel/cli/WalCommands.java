@@ -250,8 +250,8 @@ final class WalCommands {
     }
 
     /**
-     * As above on an open connection to the target; true when the embedded server was restarted, which closes
-     * {@code c}.
+     * As above on an open connection to the target. Returns true when it restarted the embedded server, which
+     * broke {@code c}: the caller reconnects.
      */
     static boolean ensureArchiving(Cli cli, Project project, Target target, LocalRepository repo, Connection c)
             throws SQLException {
@@ -266,18 +266,23 @@ final class WalCommands {
             return false;
         }
         WalSetup.Applied applied = WalSetup.apply(c, settings);
-        boolean restarted = !applied.pendingRestart().isEmpty();
-        if (restarted) {
-            EmbeddedPostgres server = target.embeddedServer().orElseThrow();
-            cli.status("restarting the embedded server to turn on WAL archiving");
-            server.stop();
-            server.start();
+        if (applied.pendingRestart().isEmpty()) {
+            proveArchiving(cli, repo, c);
+            return false;
         }
-        try (Connection proof = restarted ? target.connect(cli::status) : null) {
-            String segment = WalSetup.prove(restarted ? proof : c, Duration.ofMinutes(2));
-            cli.status("WAL archiving into " + repo.root() + " is on (proved with segment " + segment + ")");
+        EmbeddedPostgres server = target.embeddedServer().orElseThrow();
+        cli.status("restarting the embedded server to turn on WAL archiving");
+        server.stop();
+        server.start();
+        try (Connection fresh = target.connect(cli::status)) {
+            proveArchiving(cli, repo, fresh);
         }
-        return restarted;
+        return true;
+    }
+
+    private static void proveArchiving(Cli cli, LocalRepository repo, Connection c) throws SQLException {
+        String segment = WalSetup.prove(c, Duration.ofMinutes(2));
+        cli.status("WAL archiving into " + repo.root() + " is on (proved with segment " + segment + ")");
     }
 
     @Command(name = "point", mixinStandardHelpOptions = true,
