@@ -2,8 +2,9 @@
 # Backup and restore throughput on a generated pgbench database of about 2 GB (SCALE=140), in the same run:
 #   pg_basebackup -Ft -X fetch into a plain file      vs  keel backup full (zstd + AES-256-GCM, fsynced chunks)
 #   tar -xf of pg_basebackup's tar into an empty dir  vs  keel restore --to DIR (decrypt + decompress + extract)
-# Rounds in alternating order (ROUNDS, default 4); reports the best seconds of each, MB/s, CPU seconds and the ratios. Targets: backup >= 0.9x pg_basebackup's throughput,
-# restore at least as fast as extracting pg_basebackup's tar (ratio keel/tar time <= 1.0).
+# Rounds in alternating order (ROUNDS, default 4); reports the best seconds of each, MB/s, CPU seconds and the ratios, then the medians. Targets: backup >= 0.9x pg_basebackup's throughput,
+# restore at least as fast as extracting pg_basebackup's tar (ratio keel/tar time <= 1.0). Last, the CPU cost of each
+# stage of the pipeline on the same tar (bench/BackupStages.java).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 scale="${SCALE:-140}"
@@ -39,16 +40,19 @@ mb() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", b / 1048576 / s }'; }
 # first and 3.1-4.9 s right after tar -xf, on the same backup).
 best() { awk -v a="$1" -v b="$2" 'BEGIN { print (b == "" || a + 0 < b + 0) ? a : b }'; }
 rounds="${ROUNDS:-4}"
-pb_s=""; kb_s=""; tx_s=""; kr_s=""
+pb_s=""; kb_s=""; tx_s=""; kr_s=""; all_pb=""; all_kb=""; all_tx=""; all_kr=""
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 run_pb() {
   sync
   read -r _ s u k <<<"$(measure pg_basebackup bash -c "'$bin/pg_basebackup' -D - -Ft -X fetch -c fast > '$work/base.tar'")"
+  all_pb="$all_pb $s"
   [ "$(best "$s" "$pb_s")" = "$s" ] && { pb_s=$s; pb_u=$u; pb_k=$k; }
   echo "  pg_basebackup $s s" >&2
 }
 run_kb() {
   sync
   read -r _ s u k <<<"$(measure keel-backup "$root/keel" backup full --project "$work/keel.yaml")"
+  all_kb="$all_kb $s"
   [ "$(best "$s" "$kb_s")" = "$s" ] && { kb_s=$s; kb_u=$u; kb_k=$k; }
   echo "  keel backup $s s" >&2
 }
@@ -56,6 +60,7 @@ run_tx() {
   rm -rf "$work/tarx"; mkdir "$work/tarx"
   sync
   read -r _ s u k <<<"$(measure tar-extract tar -xf "$work/base.tar" -C "$work/tarx")"
+  all_tx="$all_tx $s"
   [ "$(best "$s" "$tx_s")" = "$s" ] && { tx_s=$s; tx_u=$u; tx_k=$k; }
   echo "  tar -xf $s s" >&2
 }
@@ -63,6 +68,7 @@ run_kr() {
   rm -rf "$work/restored"
   sync
   read -r _ s u k <<<"$(measure keel-restore "$root/keel" restore --to "$work/restored" --project "$work/keel.yaml")"
+  all_kr="$all_kr $s"
   [ "$(best "$s" "$kr_s")" = "$s" ] && { kr_s=$s; kr_u=$u; kr_k=$k; }
   echo "  keel restore $s s" >&2
 }
@@ -85,3 +91,9 @@ printf "%-28s %8s %10s %10s\n" "keel restore" "$kr_s" "$(mb "$raw" "$kr_s")" "$(
 echo "raw $((raw / 1048576)) MiB, stored by keel $((stored / 1048576)) MiB (zstd + encryption)"
 awk -v a="$pb_s" -v b="$kb_s" 'BEGIN { printf "backup throughput ratio keel/pg_basebackup: %.2f (target >= 0.9)\n", a / b }'
 awk -v a="$tx_s" -v b="$kr_s" 'BEGIN { printf "restore time ratio keel/tar: %.2f (target <= 1.0)\n", b / a }'
+printf "medians of all rounds: pg_basebackup %s s, keel backup %s s (ratio %s); tar -xf %s s, keel restore %s s (ratio %s)\n" \
+  "$(median "$all_pb")" "$(median "$all_kb")" "$(awk -v a="$(median "$all_pb")" -v b="$(median "$all_kb")" 'BEGIN { printf "%.2f", a / b }')" \
+  "$(median "$all_tx")" "$(median "$all_kr")" "$(awk -v a="$(median "$all_tx")" -v b="$(median "$all_kr")" 'BEGIN { printf "%.2f", b / a }')"
+echo
+echo "what each stage of the pipeline costs on this tar (bench/BackupStages.java, one thread, best of 3):"
+"${JAVA_HOME:+$JAVA_HOME/bin/}java" -cp "$root/keel-cli/target/keel.jar" "$root/bench/BackupStages.java" "$work/base.tar"
