@@ -25,7 +25,9 @@ import java.util.Set;
 public final class CatalogReader {
 
     // Statistics call pg_total_relation_size, which waits for a lock another session holds exclusively.
-    private static final String STATISTICS_LOCK_TIMEOUT = "5s";
+    // Every query waits at most this long for a lock: a table under an ACCESS EXCLUSIVE lock (a long ALTER, a
+    // LOCK TABLE) blocks pg_get_expr and the size functions, and a reader must say so rather than hang.
+    private static final String LOCK_TIMEOUT = "5s";
 
     private final QueryRunner queries;
     private final CatalogOptions options;
@@ -73,9 +75,9 @@ public final class CatalogReader {
                 connection.releaseSavepoint(savepoint);
             }
         } catch (QueryRunner.Failure f) {
-            throw failure(f.what, f.sqlException());
+            throw failure(connection, f.what, f.sqlException());
         } catch (SQLException e) {
-            throw failure("the catalog", e);
+            throw failure(connection, "the catalog", e);
         }
     }
 
@@ -85,8 +87,9 @@ public final class CatalogReader {
                        set_config('TimeZone', 'UTC', true),
                        set_config('DateStyle', 'ISO, MDY', true),
                        set_config('IntervalStyle', 'postgres', true),
-                       set_config('extra_float_digits', '3', true)
-                """);
+                       set_config('extra_float_digits', '3', true),
+                       set_config('lock_timeout', '%s', true)
+                """.formatted(LOCK_TIMEOUT));
         record Server(String database, String version, int versionNumber) {
         }
         // Checked on PostgreSQL 15: works on 12–17.
@@ -106,8 +109,6 @@ public final class CatalogReader {
         Map<Long, List<Policy>> policies = RelationQueries.policies(queries);
         Map<Long, TableStatistics> statistics = Map.of();
         if (options.statistics()) {
-            queries.execute("session settings",
-                    "select set_config('lock_timeout', '" + STATISTICS_LOCK_TIMEOUT + "', true)");
             statistics = RelationQueries.statistics(queries);
         }
 
@@ -147,13 +148,50 @@ public final class CatalogReader {
         }
     }
 
-    private static CatalogException failure(String what, SQLException e) {
+    private static CatalogException failure(Connection connection, String what, SQLException e) {
         String state = e.getSQLState() == null ? "" : " (SQLSTATE " + e.getSQLState() + ")";
-        String remedy = "55P03".equals(e.getSQLState())
-                ? "another session holds an exclusive lock on a table; retry, or read without statistics"
-                : null;
+        String remedy = "55P03".equals(e.getSQLState()) ? lockHolders(connection) : null;
         return new CatalogException("cannot read " + what + ": " + firstLine(e.getMessage()) + state, remedy,
                 KeelException.RUNTIME, e);
+    }
+
+    /**
+     * Who holds the ACCESS EXCLUSIVE locks that made a read time out, as a remedy: the pid, its application, the
+     * table and for how long, never the query text (it may hold a password). Read after the failed transaction was
+     * rolled back; when that is impossible, a generic remedy.
+     */
+    private static String lockHolders(Connection connection) {
+        String generic = "another session holds an ACCESS EXCLUSIVE lock on a table for longer than " + LOCK_TIMEOUT
+                + "; retry once it commits";
+        List<String> holders = new ArrayList<>();
+        int first = 0;
+        try (var st = connection.createStatement(); var rs = st.executeQuery("""
+                select l.pid, coalesce(nullif(a.application_name, ''), a.usename, '?') as app,
+                       quote_ident(n.nspname) || '.' || quote_ident(c.relname) as tbl,
+                       coalesce(extract(epoch from now() - a.xact_start)::bigint, 0) as seconds
+                from pg_locks l
+                join pg_class c on c.oid = l.relation
+                join pg_namespace n on n.oid = c.relnamespace
+                left join pg_stat_activity a on a.pid = l.pid
+                where l.granted and l.locktype = 'relation' and l.mode = 'AccessExclusiveLock'
+                  and l.database = (select oid from pg_database where datname = current_database())
+                  and l.pid <> pg_backend_pid()
+                order by a.xact_start nulls last, l.pid
+                limit 3
+                """)) {
+            while (rs.next()) {
+                first = holders.isEmpty() ? rs.getInt("pid") : first;
+                holders.add("pid " + rs.getInt("pid") + " (" + rs.getString("app") + ") on " + rs.getString("tbl")
+                        + " for " + rs.getLong("seconds") + " s");
+            }
+        } catch (SQLException ignored) {
+            return generic;
+        }
+        if (holders.isEmpty()) {
+            return generic;
+        }
+        return "an ACCESS EXCLUSIVE lock is held: " + String.join("; ", holders) + "; retry once it commits, or end it"
+                + " with select pg_cancel_backend(" + first + ")";
     }
 
     private static String firstLine(String message) {

@@ -462,6 +462,32 @@ class CatalogIT {
     }
 
     @Test
+    void read_tableUnderAccessExclusiveLock_failsAfterTheLockTimeoutNamingTheHolder(TestDatabase db) throws Exception {
+        try (Connection locker = db.connect(); Statement lock = locker.createStatement(); Connection c = db.connect()) {
+            locker.setAutoCommit(false);
+            lock.execute("lock table shop.customer in access exclusive mode");
+            int pid;
+            try (ResultSet rs = lock.executeQuery("select pg_backend_pid()")) {
+                rs.next();
+                pid = rs.getInt(1);
+            }
+            try {
+                // Without the lock_timeout this waited for as long as the lock was held.
+                assertThatThrownBy(() -> CatalogReader.read(c, CatalogOptions.defaults().withStatistics(false)))
+                        .isInstanceOf(CatalogException.class)
+                        .hasMessageContaining("lock timeout")
+                        .satisfies(e -> assertThat(((KeelException) e).remedy()).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                                .contains("pid " + pid).contains("shop.customer").contains("pg_cancel_backend(" + pid + ")"));
+                assertThat(c.getAutoCommit()).isTrue(); // left as found, usable
+            } finally {
+                locker.rollback();
+            }
+            assertThat(CatalogReader.read(c, CatalogOptions.defaults().withStatistics(false)).table("shop", "customer"))
+                    .isPresent();
+        }
+    }
+
+    @Test
     void read_withStatistics_givesRowEstimatesAndSizes(TestDatabase db) throws Exception {
         db.execute("insert into shop.scratch select g::text from generate_series(1, 5000) g; analyze shop.scratch");
         Catalog withStats;

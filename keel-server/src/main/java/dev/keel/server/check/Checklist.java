@@ -254,6 +254,7 @@ public final class Checklist {
         private Connection connection;
         private Unreachable unreachable;
         private Catalog catalog;
+        private KeelException catalogFailure;
         private InsightReport insight;
         private HealthReport health;
         private StatementHistory.Growth growth;
@@ -321,8 +322,16 @@ public final class Checklist {
         }
 
         Catalog catalog() {
+            if (catalogFailure != null) {
+                throw catalogFailure; // read once: a table locked for minutes must not cost a lock timeout per item
+            }
             if (catalog == null) {
-                catalog = CatalogReader.read(connection(), CatalogOptions.defaults().withStatistics(false));
+                try {
+                    catalog = CatalogReader.read(connection(), CatalogOptions.defaults().withStatistics(false));
+                } catch (KeelException e) {
+                    catalogFailure = e;
+                    throw e;
+                }
             }
             return catalog;
         }

@@ -147,6 +147,37 @@ class ChecklistIT {
     }
 
     @Test
+    void lockedTable_catalogItemsFailNamingTheLockHolder_afterOneLockTimeout(TestDatabase db) throws Exception {
+        Project p = project(db, "");
+        execute(p, "create table l_locked (id int primary key)");
+        try (var locker = p.target(null, null).connect(s -> { }); var st = locker.createStatement()) {
+            locker.setAutoCommit(false);
+            st.execute("lock table public.l_locked in access exclusive mode");
+            int pid;
+            try (var rs = st.executeQuery("select pg_backend_pid()")) {
+                rs.next();
+                pid = rs.getInt(1);
+            }
+            CheckReport r;
+            try {
+                r = Checklist.evaluate(noScratch(p, Instant.now())); // before the lock_timeout: waited while locked
+            } finally {
+                locker.rollback();
+            }
+            List<CheckItem> blocked = r.items().stream().filter(i -> i.evidence().contains("lock timeout")).toList();
+            assertThat(blocked).extracting(CheckItem::item).contains(Checklist.TECHNOLOGY, Checklist.INITIAL_DATA);
+            assertThat(blocked).allSatisfy(i -> {
+                assertThat(i.status()).isEqualTo(CheckStatus.FAIL);
+                assertThat(i.next()).contains("pid " + pid, "public.l_locked", "pg_cancel_backend(" + pid + ")");
+            });
+            // The catalog was read once: every item reports the same failure, down to how long the lock was held.
+            assertThat(blocked).extracting(CheckItem::next).containsOnly(blocked.get(0).next());
+        } finally {
+            execute(p, "drop table l_locked");
+        }
+    }
+
+    @Test
     void documentation_uncommentedTable_isNamedWithTheStatementThatFixesIt(TestDatabase db) throws Exception {
         db.execute("create table public.a_notes (id int primary key)");
         Project p = project(db, "");
