@@ -11,6 +11,7 @@ import dev.keel.embedded.BinaryLocator;
 import dev.keel.ops.backup.BackupCatalog;
 import dev.keel.ops.backup.BackupKeys;
 import dev.keel.ops.backup.BackupReader;
+import dev.keel.ops.backup.BackupWriter;
 import dev.keel.ops.backup.BaseBackups;
 import dev.keel.ops.backup.BackupVerifier;
 import dev.keel.ops.backup.RestoredServer;
@@ -236,6 +237,7 @@ final class BackupCommands {
             Project project = cli.project();
             LocalRepository repo = repository(project);
             BackupKeys.currentPublicKey(repo); // no key yet: refuse before anything starts
+            BackupWriter.warmUp();
             Source source = Source.prepare(cli, project, repo);
             BaseBackups.Result r;
             try (LazyProgress progress = new LazyProgress(cli, "backup", source.estimate())) {

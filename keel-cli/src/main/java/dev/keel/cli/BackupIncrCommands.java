@@ -47,6 +47,7 @@ final class BackupIncrCommands {
             Project project = cli.project();
             LocalRepository repo = BackupCommands.repository(project);
             BackupKeys.currentPublicKey(repo); // no key yet: refuse before anything starts
+            dev.keel.ops.backup.BackupWriter.warmUp();
             PrivateKey key = BackupCommands.optionalPrivateKey(project, keyFile); // only when the parent's list is not kept here
             if (parent == null && dev.keel.ops.backup.BackupCatalog.latestPhysical(repo).isEmpty()) {
                 // refused before the server is started or its archiving touched

@@ -14,7 +14,6 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.interfaces.RSAPrivateCrtKey;
@@ -208,7 +207,7 @@ public final class BackupKeys {
 
     static byte[] sha256(byte[] bytes) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
+            return Crypto.sha256().digest(bytes);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }

@@ -84,12 +84,94 @@ public final class BackupReader {
      * {@code read} throw a {@link BackupException} naming the stream and chunk.
      */
     public InputStream stream(String name) {
-        return chunkStream(name);
+        ChunkInputStream chunks = chunkStream(name);
+        if (chunks.entry.framing() == null) {
+            return chunks;
+        }
+        try {
+            return chunks.entry.framing().decode(chunks);
+        } catch (IOException e) {
+            chunks.close();
+            throw problem(name, 0, "does not decompress (" + chunks.entry.framing().id() + "): " + e.getMessage());
+        }
     }
 
-    /** Stream {@code name} a whole decrypted chunk at a time, for readers that take the arrays as they are. */
+    /**
+     * Stream {@code name} a whole decrypted chunk at a time, for readers that take the arrays as they are; a framed
+     * stream is decompressed ahead of the reader, on a thread of its own, into arrays of the backup's chunk size.
+     */
     Chunks chunks(String name) {
-        return chunkStream(name);
+        ChunkInputStream chunks = chunkStream(name);
+        return chunks.entry.framing() == null ? chunks
+                : new DecodedChunks(name, stream(name), Math.max(manifest.chunkSize(), 64 * 1024));
+    }
+
+    /** A framed stream's decompressed bytes in arrays, decompressed on a thread of its own while the caller works. */
+    private final class DecodedChunks implements Chunks {
+        private static final byte[] END = new byte[0];
+        private final java.util.concurrent.BlockingQueue<byte[]> ready = new java.util.concurrent.ArrayBlockingQueue<>(READ_AHEAD);
+        private final Thread thread;
+        private volatile Throwable failure;
+        private boolean ended;
+
+        DecodedChunks(String name, InputStream decoded, int size) {
+            this.thread = new Thread(() -> {
+                try (decoded) {
+                    while (true) {
+                        byte[] b = new byte[size]; // never reused: the caller may keep it
+                        int n = decoded.readNBytes(b, 0, size);
+                        if (n > 0) {
+                            ready.put(n == size ? b : Arrays.copyOf(b, n));
+                        }
+                        if (n < size) {
+                            break;
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    return; // closed
+                } catch (IOException | RuntimeException e) {
+                    failure = e;
+                }
+                try {
+                    ready.put(END);
+                } catch (InterruptedException ignored) {
+                    // closed
+                }
+            }, "keel-decode-" + name);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override
+        public byte[] next() throws IOException {
+            if (ended) {
+                return null;
+            }
+            byte[] b;
+            try {
+                b = ready.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while decompressing");
+            }
+            if (b == END) {
+                ended = true;
+                if (failure instanceof BackupException be) {
+                    throw be;
+                }
+                if (failure != null) {
+                    throw new IOException("decompressing the backup failed: " + failure.getMessage(), failure);
+                }
+                return null;
+            }
+            return b;
+        }
+
+        /** Stops the decompressing thread, which closes the stream itself (never closed under a running read). */
+        @Override
+        public void close() {
+            thread.interrupt();
+        }
     }
 
     private ChunkInputStream chunkStream(String name) {
@@ -265,7 +347,7 @@ public final class BackupReader {
             boolean last = i == entry.chunks().size() - 1;
             byte[] raw;
             try {
-                raw = ChunkCipher.open(dataKey, manifest.compression(), manifest.backupId(), entry.name(),
+                raw = ChunkCipher.open(dataKey, entry.chunkCompression(manifest.compression()), manifest.backupId(), entry.name(),
                         entry.noncePrefix(), i, last, file);
             } catch (GeneralSecurityException e) {
                 throw problem(entry.name(), i, "failed authentication (tampered, misplaced or stream truncated): "

@@ -88,6 +88,16 @@ public final class BackupWriter {
         return new BackupWriter(repository, backupId, key, compression, chunkSize);
     }
 
+    /**
+     * Starts getting the JIT to compile the encryption code, on a background thread, and returns at once. A caller
+     * about to take a backup calls it as early as it can: with PostgreSQL compressing on the server the first chunks
+     * arrive within milliseconds, and until the JDK's AES-GCM is compiled they are encrypted at a fraction of the speed.
+     * {@link #open} does it too, which may be too late.
+     */
+    public static void warmUp() {
+        Warmup.encrypt();
+    }
+
     public String backupId() {
         return backupId;
     }
@@ -99,6 +109,15 @@ public final class BackupWriter {
 
     /** A new stream; closing it stores its last chunk. Each name may be used once per backup. */
     public synchronized OutputStream stream(String name) {
+        return stream(name, null);
+    }
+
+    /**
+     * A new stream of bytes that come compressed in {@code framing} (null: not compressed): its chunks are
+     * encrypted without being compressed again. Before closing it, say how many bytes it decompresses to with
+     * {@link ChunkOutputStream#decodedBytes(long)}.
+     */
+    synchronized ChunkOutputStream stream(String name, Framing framing) {
         Names.check("stream name", name);
         if (completed) {
             throw BackupException.usage("backup " + backupId + " is already complete", null);
@@ -110,7 +129,7 @@ public final class BackupWriter {
         do {
             prefix = random.nextInt();
         } while (!prefixes.add(prefix));
-        ChunkOutputStream out = new ChunkOutputStream(name, prefix);
+        ChunkOutputStream out = new ChunkOutputStream(name, prefix, framing);
         streams.put(name, out);
         return out;
     }
@@ -138,7 +157,12 @@ public final class BackupWriter {
                             "check that no other process cleaned the repository meanwhile; take the backup again", null);
                 }
             }
-            entries.add(new Manifest.StreamEntry(s.name, s.prefix, List.copyOf(s.chunks)));
+            if (s.framing != null && s.decodedBytes < 0) {
+                throw BackupException.usage("stream " + s.name + " of backup " + backupId + " is framed but its "
+                        + "decompressed size was never given", null);
+            }
+            entries.add(new Manifest.StreamEntry(s.name, s.prefix, List.copyOf(s.chunks), s.framing,
+                    s.framing == null ? -1 : s.decodedBytes));
         }
         new Manifest(backupId, created, sealedKey, List.of(), compression, chunkSize, List.copyOf(entries),
                 Map.copyOf(metadata)).write(repository);
@@ -154,9 +178,13 @@ public final class BackupWriter {
      */
     private static final int IN_FLIGHT = 2;
 
-    private final class ChunkOutputStream extends OutputStream {
+    /** A stream being written; see {@link #stream(String, Framing)}. */
+    final class ChunkOutputStream extends OutputStream {
         private final String name;
         private final int prefix;
+        private final Framing framing;
+        private final Compression chunkCompression;
+        private volatile long decodedBytes = -1;
         private byte[] buffer = new byte[chunkSize];
         private final List<Manifest.ChunkEntry> chunks = java.util.Collections.synchronizedList(new ArrayList<>());
         private final java.util.concurrent.BlockingQueue<byte[]> spare = new java.util.concurrent.LinkedBlockingQueue<>();
@@ -168,9 +196,19 @@ public final class BackupWriter {
         private int filled;
         private volatile boolean closed;
 
-        ChunkOutputStream(String name, int prefix) {
+        ChunkOutputStream(String name, int prefix, Framing framing) {
             this.name = name;
             this.prefix = prefix;
+            this.framing = framing;
+            this.chunkCompression = framing != null ? Compression.NONE : compression;
+        }
+
+        /** For a framed stream: the size of its content once decompressed, recorded in the manifest. */
+        void decodedBytes(long n) {
+            if (framing == null) {
+                throw new IllegalStateException("stream " + name + " is not framed");
+            }
+            decodedBytes = n;
         }
 
         @Override
@@ -283,7 +321,7 @@ public final class BackupWriter {
         private void seal(long index, boolean last, byte[] raw, int length) throws IOException {
             byte[] file;
             try {
-                file = ChunkCipher.seal(dataKey, compression, backupId, name, prefix, index, last, raw, length);
+                file = ChunkCipher.seal(dataKey, chunkCompression, backupId, name, prefix, index, last, raw, length);
             } catch (GeneralSecurityException e) {
                 throw new IOException("could not encrypt chunk " + index + " of stream " + name, e);
             }

@@ -5,6 +5,7 @@ import dev.keel.core.connect.ConnectionSpec;
 import dev.keel.core.connect.Secrets;
 import dev.keel.core.progress.Progress;
 import dev.keel.embedded.Directories;
+import dev.keel.embedded.ProcessRunner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -105,15 +106,27 @@ public final class BaseBackups {
         long t0 = System.nanoTime();
         BackupWriter writer = BackupWriter.open(repository, id, compression); // no key yet: refused before pg_basebackup
         long[] raw = {0};
-        String log = basebackup(spec, pgBasebackup, id, in -> {
-            try (OutputStream tar = writer.stream("base.tar");
-                 FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
-                // The tar is stored exactly as sent; the index reads the same bytes on their way through.
-                CountingInputStream through = new CountingInputStream(in, tar, n -> progress.set(raw[0] = n));
-                TarIndexer.index(through, (path, index, hash, block, length) -> id, list::add);
-                through.transferTo(OutputStream.nullOutputStream());
-            }
-        });
+        java.util.Optional<Framing> framing = serverCompresses(serverVersion, pgBasebackup)
+                ? Framing.of(compression) : java.util.Optional.empty();
+        String log;
+        if (framing.isPresent()) {
+            log = basebackup(spec, pgBasebackup, id, serverCompression(framing.get()), in -> {
+                try (BackupWriter.ChunkOutputStream tar = writer.stream("base.tar", framing.get());
+                     FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
+                    raw[0] = storeFramed(in, tar, framing.get(), list, id, progress);
+                }
+            });
+        } else {
+            log = basebackup(spec, pgBasebackup, id, List.of(), in -> {
+                try (OutputStream tar = writer.stream("base.tar");
+                     FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
+                    // The tar is stored exactly as sent; the index reads the same bytes on their way through.
+                    CountingInputStream through = new CountingInputStream(in, tar, n -> progress.set(raw[0] = n));
+                    TarIndexer.index(through, (path, index, hash, block, length) -> id, list::add);
+                    through.transferTo(OutputStream.nullOutputStream());
+                }
+            });
+        }
         Map<String, String> meta = metadata("full", log, serverVersion, t0);
         meta.put(FileListCache.SHA_KEY, FileListCache.sha256(listCopy.toByteArray()));
         writer.complete(meta);
@@ -182,7 +195,7 @@ public final class BaseBackups {
         long t0 = System.nanoTime();
         BackupWriter writer = BackupWriter.open(repository, id, compression);
         long[] counts = new long[4]; // source bytes, changed files, skipped files, stored block bytes
-        String log = basebackup(spec, pgBasebackup, id, in -> {
+        String log = basebackup(spec, pgBasebackup, id, List.of(), in -> {
             try (OutputStream blocks = writer.stream(BLOCKS_STREAM);
                  FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
                 CountingInputStream counted = new CountingInputStream(in, null, n -> progress.set(counts[0] = n));
@@ -248,6 +261,148 @@ public final class BaseBackups {
         }
     }
 
+    /**
+     * Whether PostgreSQL compresses the backup itself ({@code pg_basebackup --compress=server-...}, new in 15): both
+     * the server and pg_basebackup must be 15 or newer. Then the tar arrives compressed, is stored as it comes, and
+     * only the file list is computed here, from a decompressed copy.
+     */
+    static boolean serverCompresses(String serverVersion, Path pgBasebackup) {
+        if (major(serverVersion) < 15) {
+            return false;
+        }
+        ProcessRunner.Result r = ProcessRunner.run(List.of(pgBasebackup.toString(), "--version"), Map.of(), null,
+                java.time.Duration.ofSeconds(30));
+        String out = r.ok() ? r.stdout().strip() : "";
+        return major(out.substring(out.lastIndexOf(' ') + 1)) >= 15;
+    }
+
+    /** The leading number of a version such as {@code 15.18 (Debian 15.18-1)}, or 0. */
+    static int major(String version) {
+        Matcher m = Pattern.compile("^\\s*(\\d+)").matcher(version == null ? "" : version);
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
+    }
+
+    /**
+     * pg_basebackup's options for server-side compression. pg_basebackup can only put its own backup_manifest into
+     * an uncompressed tar, so there is none: the restored files are checked against Keel's file list instead. zstd
+     * runs on two server threads (level 1: see bench/RESULTS.md).
+     */
+    private static List<String> serverCompression(Framing framing) {
+        return List.of("--no-manifest", switch (framing) {
+            case ZSTD -> "--compress=server-zstd:level=1,workers=2";
+            case LZ4 -> "--compress=server-lz4:1";
+        });
+    }
+
+    /**
+     * Stores the compressed tar from {@code in} into {@code tar} as it comes, while a second thread decompresses a
+     * copy and indexes it into {@code list}. Returns the decompressed size.
+     */
+    private static long storeFramed(InputStream in, BackupWriter.ChunkOutputStream tar, Framing framing,
+                                    FileList.Writer list, String id, Progress progress) throws IOException {
+        Handoff handoff = new Handoff();
+        long[] decoded = {0};
+        CompletableFuture<Void> indexer = CompletableFuture.runAsync(() -> {
+            try (InputStream plain = framing.decode(handoff)) {
+                CountingInputStream counted = new CountingInputStream(plain, null, n -> progress.set(decoded[0] = n));
+                TarIndexer.index(counted, (path, index, hash, block, length) -> id, list::add);
+                counted.transferTo(OutputStream.nullOutputStream());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } finally {
+                handoff.abandon(); // a failed index must not leave the storing thread waiting
+            }
+        }, r -> {
+            Thread t = new Thread(r, "keel-index-" + id);
+            t.setDaemon(true);
+            t.start();
+        });
+        try {
+            byte[] buf = new byte[1 << 20];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                tar.write(buf, 0, n);
+                handoff.offer(java.util.Arrays.copyOf(buf, n));
+            }
+        } finally {
+            handoff.end();
+        }
+        try {
+            indexer.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            Throwable c = e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
+            if (c instanceof IOException io) {
+                throw new IOException("the compressed backup stream does not decompress: " + io.getMessage(), io);
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(c);
+        }
+        tar.decodedBytes(decoded[0]);
+        return decoded[0];
+    }
+
+    /**
+     * Hands arrays from one thread to another as a stream: the storing thread offers copies, the indexing thread
+     * reads them. At most a few arrays wait; once the reader has given up, offers are dropped instead of blocking.
+     */
+    private static final class Handoff extends InputStream {
+        private static final byte[] END = new byte[0];
+        private final java.util.concurrent.BlockingQueue<byte[]> queue = new java.util.concurrent.ArrayBlockingQueue<>(8);
+        private volatile boolean abandoned;
+        private byte[] current = new byte[0];
+        private int pos;
+        private boolean ended;
+
+        void offer(byte[] b) throws java.io.InterruptedIOException {
+            try {
+                while (!abandoned && !queue.offer(b, 100, TimeUnit.MILLISECONDS)) {
+                    // the reader is busy; it may have stopped meanwhile
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while indexing the backup");
+            }
+        }
+
+        void end() throws java.io.InterruptedIOException {
+            offer(END);
+        }
+
+        void abandon() {
+            abandoned = true;
+            queue.clear();
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            while (pos == current.length) {
+                if (ended) {
+                    return -1;
+                }
+                try {
+                    current = queue.take();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while indexing the backup");
+                }
+                pos = 0;
+                ended = current == END;
+            }
+            int n = Math.min(len, current.length - pos);
+            System.arraycopy(current, pos, b, off, n);
+            pos += n;
+            return n;
+        }
+    }
+
     private static boolean alwaysStored(String path) {
         return ALWAYS_STORED.contains(path) || path.startsWith("pg_wal/");
     }
@@ -257,9 +412,11 @@ public final class BaseBackups {
     }
 
     /** Runs pg_basebackup to stdout, hands its tar to {@code body}, and returns its log once it exited cleanly. */
-    private static String basebackup(ConnectionSpec spec, Path pgBasebackup, String id, TarBody body) {
-        List<String> cmd = List.of(pgBasebackup.toString(), "-h", spec.host(), "-p", String.valueOf(spec.port()),
-                "-U", spec.user(), "-D", "-", "-Ft", "-X", "fetch", "-c", "fast", "-v", "-w", "-l", "keel " + id);
+    private static String basebackup(ConnectionSpec spec, Path pgBasebackup, String id, List<String> extra, TarBody body) {
+        List<String> cmd = new java.util.ArrayList<>(List.of(pgBasebackup.toString(), "-h", spec.host(), "-p",
+                String.valueOf(spec.port()), "-U", spec.user(), "-D", "-", "-Ft", "-X", "fetch", "-c", "fast", "-v", "-w",
+                "-l", "keel " + id));
+        cmd.addAll(extra);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         if (spec.password() != null) {
             pb.environment().put("PGPASSWORD", spec.password());

@@ -10,7 +10,9 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -92,6 +94,82 @@ final class FileList {
     }
 
     private FileList() {
+    }
+
+    /** How many problems {@link #check} names before it only counts them. */
+    private static final int NAMED_PROBLEMS = 20;
+
+    /**
+     * Checks a restored data directory against the list it was restored from: every directory, symlink and file is
+     * there, each file with its size and the hash of every block. Returns one line per problem (the first
+     * {@value #NAMED_PROBLEMS}, then a count); empty means every byte matches. Files the list does not name are not
+     * problems: a restore may add its own (recovery.signal, configuration).
+     */
+    static List<String> check(Path dataDir, java.util.Collection<Entry> entries) throws IOException {
+        List<String> problems = new java.util.ArrayList<>();
+        int[] more = {0};
+        java.util.function.Consumer<String> problem = p -> {
+            if (problems.size() < NAMED_PROBLEMS) {
+                problems.add(p);
+            } else {
+                more[0]++;
+            }
+        };
+        byte[] block = new byte[BLOCK_SIZE];
+        for (Entry e : entries) {
+            Path path = RestoreWriter.inside(dataDir, e.path()).orElse(null);
+            if (path == null) {
+                problem.accept(e.path() + ": outside the data directory");
+                continue;
+            }
+            switch (e.type()) {
+                case DIR -> {
+                    if (!java.nio.file.Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        problem.accept(e.path() + ": directory missing");
+                    }
+                }
+                case SYMLINK -> {
+                    if (!java.nio.file.Files.isSymbolicLink(path)
+                            || !java.nio.file.Files.readSymbolicLink(path).toString().equals(e.link())) {
+                        problem.accept(e.path() + ": symlink missing or not pointing at " + e.link());
+                    }
+                }
+                case FILE -> checkFile(path, e, block, problem);
+            }
+        }
+        if (more[0] > 0) {
+            problems.add("and " + more[0] + " more");
+        }
+        return problems;
+    }
+
+    private static void checkFile(Path path, Entry e, byte[] block, java.util.function.Consumer<String> problem)
+            throws IOException {
+        if (!java.nio.file.Files.isRegularFile(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            problem.accept(e.path() + ": file missing");
+            return;
+        }
+        long size = java.nio.file.Files.size(path);
+        if (size != e.size()) {
+            problem.accept(e.path() + ": " + size + " bytes, the backup's file list says " + e.size());
+            return;
+        }
+        HexFormat hex = HexFormat.of();
+        try (InputStream in = java.nio.file.Files.newInputStream(path)) {
+            for (int i = 0; i < e.blocks().size(); i++) {
+                int length = e.blockLength(i);
+                if (in.readNBytes(block, 0, length) != length) {
+                    problem.accept(e.path() + ": shorter than its size while reading");
+                    return;
+                }
+                String want = e.blocks().get(i).hash();
+                if (!hex.formatHex(BlockHash.of(want).digest(block, 0, length)).equals(want)) {
+                    problem.accept(e.path() + ": block " + i + " (bytes " + (long) i * BLOCK_SIZE + "-"
+                            + ((long) i * BLOCK_SIZE + length - 1) + ") differs from the backup");
+                    return;
+                }
+            }
+        }
     }
 
     /** Writes the header, then one line per {@link #add}; closing it closes the underlying stream. */

@@ -26,10 +26,25 @@ record Manifest(String backupId, Instant created, SealedKey sealedKey, List<Seal
     record SealedKey(String keyId, byte[] sealed) {
     }
 
-    /** One stream; {@code noncePrefix} is the random first 4 bytes of every chunk nonce of the stream. */
-    record StreamEntry(String name, int noncePrefix, List<ChunkEntry> chunks) {
+    /**
+     * One stream; {@code noncePrefix} is the random first 4 bytes of every chunk nonce of the stream. A stream with a
+     * {@code framing} holds bytes that came compressed (zstd or lz4 frames, from PostgreSQL's server-side
+     * compression): its chunks are stored without chunk compression, a reader decompresses the whole stream, and
+     * {@code decodedBytes} is its size once decompressed. Without framing, {@code decodedBytes} is -1.
+     */
+    record StreamEntry(String name, int noncePrefix, List<ChunkEntry> chunks, Framing framing, long decodedBytes) {
+        StreamEntry(String name, int noncePrefix, List<ChunkEntry> chunks) {
+            this(name, noncePrefix, chunks, null, -1);
+        }
+
+        /** What the stream holds before any compression: for a framed stream, its decompressed size. */
         long rawBytes() {
-            return chunks.stream().mapToLong(ChunkEntry::size).sum();
+            return framing != null ? decodedBytes : chunks.stream().mapToLong(ChunkEntry::size).sum();
+        }
+
+        /** How its chunks were compressed: not at all when the stream came compressed. */
+        Compression chunkCompression(Compression backup) {
+            return framing != null ? Compression.NONE : backup;
         }
 
         long storedBytes() {
@@ -91,6 +106,10 @@ record Manifest(String backupId, Instant created, SealedKey sealedKey, List<Seal
             m.put("noncePrefix", String.format("%08x", s.noncePrefix()));
             m.put("rawBytes", s.rawBytes());
             m.put("storedBytes", s.storedBytes());
+            if (s.framing() != null) {
+                m.put("framing", s.framing().id());
+                m.put("decodedBytes", s.decodedBytes());
+            }
             List<Map<String, Object>> chunks = new ArrayList<>();
             for (ChunkEntry c : s.chunks()) {
                 Map<String, Object> cm = new LinkedHashMap<>();
@@ -133,8 +152,10 @@ record Manifest(String backupId, Instant created, SealedKey sealedKey, List<Seal
                     chunks.add(new ChunkEntry(c.path("index").asLong(), c.path("size").asInt(),
                             c.path("storedSize").asInt(), text(c, "sha256")));
                 }
+                Framing framing = s.hasNonNull("framing") ? Framing.fromId(text(s, "framing")) : null;
                 streams.add(new StreamEntry(Names.check("stream name", text(s, "name")),
-                        Integer.parseUnsignedInt(text(s, "noncePrefix"), 16), List.copyOf(chunks)));
+                        Integer.parseUnsignedInt(text(s, "noncePrefix"), 16), List.copyOf(chunks), framing,
+                        framing == null ? -1 : s.path("decodedBytes").asLong(-1)));
             }
             Map<String, String> metadata = new LinkedHashMap<>();
             root.path("metadata").fields().forEachRemaining(e -> metadata.put(e.getKey(), e.getValue().asText()));

@@ -7,7 +7,8 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Gets the JIT to compile the JDK's AES-GCM and SHA-256 code early. HotSpot uses its AES, GHASH and SHA
+ * Loads the native crypto provider ({@link Crypto}) early, on a background thread; where it does not load, gets the
+ * JIT to compile the JDK's AES-GCM and SHA-256 code early instead. HotSpot uses its AES, GHASH and SHA
  * instructions only from compiled callers, and a backup calls them a few hundred times with megabytes each:
  * left alone, most of the data goes through the interpreted Java versions (measured: GHASH alone took about
  * half of a backup's CPU). A few thousand small calls on a background thread at the start fix that.
@@ -38,7 +39,11 @@ final class Warmup {
     }
 
     private static void start(boolean encrypt) {
-        Thread t = new Thread(() -> run(encrypt), "keel-warmup");
+        Thread t = new Thread(() -> {
+            if (Crypto.provider().isEmpty()) { // with the native provider there is nothing to compile
+                run(encrypt);
+            }
+        }, "keel-warmup");
         t.setDaemon(true);
         t.setPriority(Thread.MIN_PRIORITY);
         t.start();

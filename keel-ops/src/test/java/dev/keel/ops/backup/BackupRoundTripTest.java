@@ -54,6 +54,56 @@ class BackupRoundTripTest {
         assertThat(BackupReader.verify(repo, "b1")).isEmpty();
     }
 
+    @ParameterizedTest
+    @EnumSource(Framing.class)
+    void framedStream_isStoredAsItCame_andReadsBackDecompressed(Framing framing) throws Exception {
+        Repository repo = new LocalRepository(dir);
+        byte[] data = new byte[300_000];
+        new Random(7).nextBytes(data);
+        System.arraycopy("compressible ".repeat(10_000).getBytes(StandardCharsets.UTF_8), 0, data, 0, 130_000);
+        java.io.ByteArrayOutputStream framed = new java.io.ByteArrayOutputStream();
+        try (OutputStream out = framing == Framing.ZSTD ? new com.github.luben.zstd.ZstdOutputStream(framed)
+                : new net.jpountz.lz4.LZ4FrameOutputStream(framed)) {
+            out.write(data);
+        }
+        BackupWriter writer = BackupWriter.open(repo, "b1", TestKeys.A.getPublic(), Compression.ZSTD, 4096);
+        try (BackupWriter.ChunkOutputStream out = writer.stream("base.tar", framing)) {
+            out.write(framed.toByteArray());
+            out.decodedBytes(data.length);
+        }
+        writer.complete(Map.of());
+
+        Manifest.StreamEntry entry = Manifest.read(repo, "b1").streams().get(0);
+        assertThat(entry.framing()).isEqualTo(framing);
+        assertThat(entry.rawBytes()).isEqualTo(data.length);
+        // Not compressed a second time: each chunk file is its bytes plus the fixed header, tag and length.
+        assertThat(entry.chunks()).allSatisfy(c -> assertThat(c.storedSize())
+                .isEqualTo(c.size() + ChunkCipher.HEADER + ChunkCipher.TAG_BITS / 8 + 4));
+        BackupReader reader = BackupReader.open(repo, "b1", TestKeys.A.getPrivate());
+        assertThat(TestKeys.readAll(reader.stream("base.tar"))).isEqualTo(data);
+        java.io.ByteArrayOutputStream chunks = new java.io.ByteArrayOutputStream();
+        try (BackupReader.Chunks c = reader.chunks("base.tar")) {
+            for (byte[] b = c.next(); b != null; b = c.next()) {
+                chunks.write(b);
+            }
+        }
+        assertThat(chunks.toByteArray()).isEqualTo(data);
+        assertThat(BackupReader.metadataOf(repo, "b1")).containsEntry("rawBytes", String.valueOf(data.length));
+    }
+
+    @Test
+    void framedStream_withoutItsDecompressedSize_isNeverCompleted() throws Exception {
+        Repository repo = new LocalRepository(dir);
+        BackupWriter writer = BackupWriter.open(repo, "b1", TestKeys.A.getPublic(), Compression.ZSTD, 4096);
+        try (OutputStream out = writer.stream("base.tar", Framing.ZSTD)) {
+            out.write(com.github.luben.zstd.Zstd.compress(new byte[1000]));
+        }
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer.complete(Map.of()))
+                .hasMessageContaining("decompressed size");
+        assertThat(BackupCatalog.list(repo)).noneMatch(b -> b.status() == BackupCatalog.Status.COMPLETE);
+    }
+
     @Test
     void stream_writtenByteByByte_roundTrips() throws Exception {
         Repository repo = new LocalRepository(dir);

@@ -66,6 +66,12 @@ class BaseBackupsIT {
         assertThat(BackupCatalog.list(repo)).extracting(BackupCatalog.Backup::id, BackupCatalog.Backup::status)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(result.id(), BackupCatalog.Status.COMPLETE));
         assertThat(BackupReader.verify(repo, result.id())).isEmpty();
+        // PostgreSQL 15 compressed the tar itself; Keel stored it as it came.
+        assertThat(Manifest.read(repo, result.id()).streams()).filteredOn(s -> s.name().equals("base.tar"))
+                .singleElement().satisfies(s -> {
+                    assertThat(s.framing()).isEqualTo(Framing.ZSTD);
+                    assertThat(s.rawBytes()).isGreaterThan(3 * s.storedBytes());
+                });
 
         PrivateKey key = BackupKeys.loadPrivateKey(tmp.resolve("backup.key"));
         Path home = tmp.resolve("restored");

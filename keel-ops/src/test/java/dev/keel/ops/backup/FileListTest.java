@@ -42,4 +42,46 @@ class FileListTest {
         Map<String, FileList.Entry> legacy = FileList.read(new ByteArrayInputStream(old.getBytes(StandardCharsets.UTF_8)), "b0");
         assertThat(FileList.BlockHash.of(legacy.get("base/1/a").blocks().get(0).hash())).isEqualTo(FileList.BlockHash.SHA256);
     }
+
+    @Test
+    void check_passesAnExactCopy_andNamesTheFileAndBlockThatDiffer(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        byte[] big = new byte[FileList.BLOCK_SIZE * 2 + 1000];
+        new java.util.Random(3).nextBytes(big);
+        byte[] small = "small file".getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream tar = new ByteArrayOutputStream();
+        try (var out = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(tar)) {
+            out.putArchiveEntry(new org.apache.commons.compress.archivers.tar.TarArchiveEntry("base/"));
+            out.closeArchiveEntry();
+            for (var f : Map.of("base/big", big, "base/small", small).entrySet()) {
+                var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(f.getKey());
+                e.setSize(f.getValue().length);
+                out.putArchiveEntry(e);
+                out.write(f.getValue());
+                out.closeArchiveEntry();
+            }
+        }
+        List<FileList.Entry> entries = new java.util.ArrayList<>();
+        TarIndexer.index(new ByteArrayInputStream(tar.toByteArray()), (path, index, hash, block, length) -> "b1", entries::add);
+        java.nio.file.Path data = dir.resolve("data");
+        java.nio.file.Files.createDirectories(data.resolve("base"));
+        java.nio.file.Files.write(data.resolve("base/big"), big);
+        java.nio.file.Files.write(data.resolve("base/small"), small);
+        java.nio.file.Files.writeString(data.resolve("recovery.signal"), ""); // added by a restore: not a problem
+
+        assertThat(FileList.check(data, entries)).isEmpty();
+
+        big[FileList.BLOCK_SIZE * 2 + 10] ^= 1;
+        java.nio.file.Files.write(data.resolve("base/big"), big);
+        java.nio.file.Files.write(data.resolve("base/small"), "small filE".getBytes(StandardCharsets.UTF_8));
+        assertThat(FileList.check(data, entries)).containsExactlyInAnyOrder(
+                "base/big: block 2 (bytes 2097152-2098151) differs from the backup",
+                "base/small: block 0 (bytes 0-9) differs from the backup");
+
+        java.nio.file.Files.delete(data.resolve("base/small"));
+        java.nio.file.Files.write(data.resolve("base/big"), new byte[5]);
+        assertThat(FileList.check(data, entries)).containsExactlyInAnyOrder(
+                "base/big: 5 bytes, the backup's file list says " + big.length,
+                "base/small: file missing");
+    }
 }
