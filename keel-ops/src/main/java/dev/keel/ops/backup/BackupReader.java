@@ -110,15 +110,19 @@ public final class BackupReader {
     private final class DecodedChunks implements Chunks {
         private static final byte[] END = new byte[0];
         private final java.util.concurrent.BlockingQueue<byte[]> ready = new java.util.concurrent.ArrayBlockingQueue<>(READ_AHEAD);
+        private final java.util.Queue<byte[]> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final int size;
         private final Thread thread;
         private volatile Throwable failure;
         private boolean ended;
 
         DecodedChunks(String name, InputStream decoded, int size) {
+            this.size = size;
             this.thread = new Thread(() -> {
                 try (decoded) {
                     while (true) {
-                        byte[] b = new byte[size]; // never reused: the caller may keep it
+                        byte[] b = free.poll(); // only arrays the caller gave back: it may keep the others
+                        b = b != null ? b : new byte[size];
                         int n = decoded.readNBytes(b, 0, size);
                         if (n > 0) {
                             ready.put(n == size ? b : Arrays.copyOf(b, n));
@@ -165,6 +169,13 @@ public final class BackupReader {
                 return null;
             }
             return b;
+        }
+
+        @Override
+        public void recycle(byte[] chunk) {
+            if (chunk.length == size) {
+                free.add(chunk);
+            }
         }
 
         /** Stops the decompressing thread, which closes the stream itself (never closed under a running read). */
@@ -242,6 +253,14 @@ public final class BackupReader {
     interface Chunks extends AutoCloseable {
         /** The next chunk's bytes (the caller may keep the array), or null after the last one. */
         byte[] next() throws IOException;
+
+        /**
+         * Gives back an array {@link #next} returned, once nothing reads it any more, so that it can be filled again
+         * instead of allocating (and zeroing, and collecting) megabytes per chunk. Optional: a caller may keep
+         * arrays; may be called from any thread.
+         */
+        default void recycle(byte[] chunk) {
+        }
 
         @Override
         void close();

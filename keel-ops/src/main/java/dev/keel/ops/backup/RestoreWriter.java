@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The writing half of a restore: where restored files may go and with which modes, and positional writes into
- * them, done by two threads while the caller
+ * them, done by two threads (each file by one of them) while the caller
  * decrypts and parses the next data. On two cores the kernel's copying into the page cache is most of a restore's
  * work, and this spreads it over both. Each thread writes through a direct buffer of its own: handed a heap
  * buffer, {@code FileChannel.write} would allocate (and fault in) a temporary direct one per call, which cost
@@ -41,14 +41,24 @@ final class RestoreWriter implements AutoCloseable {
     private static final int BUFFER = 1 << 20;
     private static final ThreadLocal<ByteBuffer> DIRECT = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BUFFER));
 
-    private final ExecutorService threads = Executors.newFixedThreadPool(THREADS, r -> {
-        Thread t = new Thread(r, "keel-restore-write");
-        t.setDaemon(true);
-        return t;
-    });
+    // One thread per file at a time: each file's writes go to one of the threads, in order. Two threads writing the
+    // same file only queue on its inode lock, spinning (measured: 25% of a restore's CPU while the page cache was
+    // writing back), so the threads share the work file by file.
+    private final ExecutorService[] threads = new ExecutorService[THREADS];
+    private int nextThread;
     private final Semaphore slots = new Semaphore(IN_FLIGHT);
     private final Set<OpenFile> open = ConcurrentHashMap.newKeySet();
     private volatile IOException failure;
+
+    RestoreWriter() {
+        for (int i = 0; i < THREADS; i++) {
+            threads[i] = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "keel-restore-write");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+    }
 
     /** {@code dataDir}/{@code name}, or empty when the name points outside it (a damaged or hostile backup). */
     static java.util.Optional<Path> inside(Path dataDir, String name) {
@@ -59,7 +69,7 @@ final class RestoreWriter implements AutoCloseable {
     /** Opens {@code path} for writing; {@link OpenFile#release} it once every write to it is submitted. */
     OpenFile open(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attributes) throws IOException {
         failIfFailed();
-        OpenFile f = new OpenFile(FileChannel.open(path, options, attributes), path);
+        OpenFile f = new OpenFile(FileChannel.open(path, options, attributes), path, threads[nextThread++ % THREADS]);
         open.add(f);
         return f;
     }
@@ -69,6 +79,11 @@ final class RestoreWriter implements AutoCloseable {
      * not change until the write is done: pass a copy, or an array that is never reused.
      */
     void write(OpenFile file, byte[] data, int off, int len, long position) throws IOException {
+        write(file, data, off, len, position, null);
+    }
+
+    /** As {@link #write(OpenFile, byte[], int, int, long)}; {@code whenDone} runs once the write finished or failed. */
+    void write(OpenFile file, byte[] data, int off, int len, long position, Runnable whenDone) throws IOException {
         failIfFailed();
         try {
             slots.acquire();
@@ -77,7 +92,7 @@ final class RestoreWriter implements AutoCloseable {
             throw new InterruptedIOException("interrupted while writing " + file.path);
         }
         file.retain();
-        threads.execute(() -> {
+        file.thread.execute(() -> {
             try {
                 ByteBuffer direct = DIRECT.get();
                 long at = position;
@@ -96,16 +111,23 @@ final class RestoreWriter implements AutoCloseable {
             } finally {
                 file.release();
                 slots.release();
+                if (whenDone != null) {
+                    whenDone.run();
+                }
             }
         });
     }
 
     /** Waits for every write, then throws the first failure, if any. */
     void finish() throws IOException {
-        threads.shutdown();
+        for (ExecutorService t : threads) {
+            t.shutdown();
+        }
         try {
-            if (!threads.awaitTermination(1, TimeUnit.HOURS)) {
-                throw new IOException("writing the restored files did not finish within an hour");
+            for (ExecutorService t : threads) {
+                if (!t.awaitTermination(1, TimeUnit.HOURS)) {
+                    throw new IOException("writing the restored files did not finish within an hour");
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -117,7 +139,9 @@ final class RestoreWriter implements AutoCloseable {
     /** Stops the threads (dropping writes not started) and closes every file still open. */
     @Override
     public void close() {
-        threads.shutdownNow();
+        for (ExecutorService t : threads) {
+            t.shutdownNow();
+        }
         for (OpenFile f : open) {
             try {
                 f.channel.close();
@@ -144,11 +168,13 @@ final class RestoreWriter implements AutoCloseable {
     final class OpenFile {
         private final FileChannel channel;
         private final Path path;
+        private final ExecutorService thread;
         private final AtomicInteger refs = new AtomicInteger(1);
 
-        private OpenFile(FileChannel channel, Path path) {
+        private OpenFile(FileChannel channel, Path path, ExecutorService thread) {
             this.channel = channel;
             this.path = path;
+            this.thread = thread;
         }
 
         private void retain() {

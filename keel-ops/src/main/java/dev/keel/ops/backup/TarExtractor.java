@@ -25,10 +25,33 @@ final class TarExtractor {
     private final Progress progress;
     private final RestoreWriter writer = new RestoreWriter();
 
-    // The chunk being read and the position in it.
+    // The chunk being read, the position in it, and who still reads it (this parser and the writes not done).
     private byte[] chunk = new byte[0];
+    private Held held;
     private int pos;
     private long total;
+    private BackupReader.Chunks source;
+
+    /** A chunk array and its readers: given back to the source once the last one is done with it. */
+    private final class Held {
+        private final byte[] array;
+        private final java.util.concurrent.atomic.AtomicInteger refs = new java.util.concurrent.atomic.AtomicInteger(1);
+
+        Held(byte[] array) {
+            this.array = array;
+        }
+
+        Runnable retain() {
+            refs.incrementAndGet();
+            return this::release;
+        }
+
+        void release() {
+            if (refs.decrementAndGet() == 0) {
+                source.recycle(array);
+            }
+        }
+    }
 
     private TarExtractor(String backupId, Path dataDir, Progress progress) {
         this.backupId = backupId;
@@ -40,6 +63,7 @@ final class TarExtractor {
     static void extract(BackupReader reader, String backupId, Path dataDir, Progress progress) throws IOException {
         TarExtractor x = new TarExtractor(backupId, dataDir, progress);
         try (BackupReader.Chunks chunks = reader.chunks("base.tar"); RestoreWriter writer = x.writer) {
+            x.source = chunks;
             x.run(chunks);
             writer.finish();
         }
@@ -89,7 +113,7 @@ final class TarExtractor {
                     throw damaged("it ends inside " + dataDir.relativize(out));
                 }
                 int n = (int) Math.min(size - position, chunk.length - pos);
-                writer.write(file, chunk, pos, n, position); // chunk arrays are never reused
+                writer.write(file, chunk, pos, n, position, held.retain()); // the array is reused after the write
                 pos += n;
                 position += n;
                 total += n;
@@ -135,7 +159,11 @@ final class TarExtractor {
                 return false;
             }
         } while (next.length == 0);
-        chunk = next; // the writer may still hold the previous array
+        if (held != null) {
+            held.release(); // the writer may still hold the previous array: it gives it back when done
+        }
+        chunk = next;
+        held = new Held(next);
         pos = 0;
         return true;
     }

@@ -69,6 +69,39 @@ class TarExtractorTest {
     }
 
     @Test
+    void restore_ofAServerCompressedTar_reusesItsArraysOnlyAfterTheirWrites() throws Exception {
+        // A framed stream is decompressed into arrays that are filled again once every write from them is done:
+        // 64 KiB arrays for 8 MiB of files means each is reused many times, while two threads still write.
+        byte[] first = random(5 * 1024 * 1024 + 3);
+        byte[] second = random(3 * 1024 * 1024 + 511);
+        byte[] tar = tar(t -> {
+            dir(t, "base/");
+            file(t, "base/first", first);
+            file(t, "base/second", second);
+            for (int i = 0; i < 40; i++) {
+                file(t, "base/small" + i, random(1000 + i));
+            }
+        });
+        java.io.ByteArrayOutputStream framed = new java.io.ByteArrayOutputStream();
+        try (OutputStream out = new com.github.luben.zstd.ZstdOutputStream(framed)) {
+            out.write(tar);
+        }
+        BackupWriter w = BackupWriter.open(repo, "framed", BackupKeys.currentPublicKey(repo), Compression.ZSTD, 4096);
+        try (BackupWriter.ChunkOutputStream out = w.stream("base.tar", Framing.ZSTD)) {
+            out.write(framed.toByteArray());
+            out.decodedBytes(tar.length);
+        }
+        w.complete(Map.of("type", "full"));
+        Path dir = tmp.resolve("restore-framed");
+
+        BaseBackups.restore(repo, "framed", key, dir, false, Progress.silent());
+
+        assertThat(Files.readAllBytes(dir.resolve("base/first"))).isEqualTo(first);
+        assertThat(Files.readAllBytes(dir.resolve("base/second"))).isEqualTo(second);
+        assertThat(Files.size(dir.resolve("base/small39"))).isEqualTo(1039);
+    }
+
+    @Test
     void restore_refusesAHardLink_andLeavesNothing() throws Exception {
         byte[] tar = tar(t -> {
             file(t, "base/1/a", random(10));
