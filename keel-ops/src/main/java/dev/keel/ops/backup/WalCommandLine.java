@@ -134,7 +134,10 @@ public final class WalCommandLine {
                 cp.add(Path.of(e).toAbsolutePath().normalize().toString());
             }
         }
-        String args = "-XX:+UseSerialGC\n-XX:-UsePerfData\n-Xshare:auto\n-cp\n"
+        // With the native crypto provider a push runs zstd, AES-GCM and SHA-256 in native code: C1 alone starts the
+        // JVM faster (0.38-0.41 s a segment against 0.43-0.45 s). Without it, the JDK's GCM needs C2's intrinsics.
+        String jit = Crypto.provider().isPresent() ? "-XX:TieredStopAtLevel=1\n" : "";
+        String args = "-XX:+UseSerialGC\n-XX:-UsePerfData\n-Xshare:auto\n" + jit + "-cp\n"
                 + argQuote(String.join(java.io.File.pathSeparator, cp)) + "\n" + WalCommandLine.class.getName() + "\n";
         Path root = repository.toAbsolutePath().normalize();
         Path file = root.resolve(ARGS_FILE);
