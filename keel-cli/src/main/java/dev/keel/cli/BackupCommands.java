@@ -326,6 +326,7 @@ final class BackupCommands {
         @Override
         public Integer call() throws Exception {
             Cli cli = new Cli(spec);
+            BackupReader.warmUp();
             Project project = cli.project();
             Path historyFile = project.keelDir().resolve(dev.keel.ops.backup.VerifyHistory.FILE_NAME);
             if (history) {
@@ -482,6 +483,7 @@ final class BackupCommands {
                 throw new KeelException("keel restore needs --to DIR", "name an empty directory for the data",
                         KeelException.USAGE, null);
             }
+            BackupReader.warmUp(); // the crypto library loads while the project and repository are read
             if ((time != null ? 1 : 0) + (lsn != null ? 1 : 0) + (name != null ? 1 : 0) + (latestFlag ? 1 : 0) > 1) {
                 throw new KeelException("--time, --lsn, --name and --latest exclude each other", "give one recovery target",
                         KeelException.USAGE, null);

@@ -32,6 +32,14 @@ public final class BackupReader {
         this.dataKey = dataKey;
     }
 
+    /**
+     * Starts loading the native crypto provider on a background thread and returns at once. A caller about to
+     * restore or verify calls it first, so the load overlaps reading the project and the repository.
+     */
+    public static void warmUp() {
+        Warmup.decrypt();
+    }
+
     /** Opens a complete backup; the wrong private key is reported, naming both key ids, before any decryption. */
     public static BackupReader open(Repository repository, String backupId, PrivateKey privateKey) {
         Objects.requireNonNull(repository, "null repository");
