@@ -270,10 +270,16 @@ public final class BaseBackups {
         if (major(serverVersion) < 15) {
             return false;
         }
-        ProcessRunner.Result r = ProcessRunner.run(List.of(pgBasebackup.toString(), "--version"), Map.of(), null,
-                java.time.Duration.ofSeconds(30));
-        String out = r.ok() ? r.stdout().strip() : "";
-        return major(out.substring(out.lastIndexOf(' ') + 1)) >= 15;
+        ProcessRunner.Result r;
+        try {
+            r = ProcessRunner.run(List.of(pgBasebackup.toString(), "--version"), Map.of(), null,
+                    java.time.Duration.ofSeconds(30));
+        } catch (dev.keel.embedded.EmbeddedException e) {
+            return false; // it cannot run at all: the backup itself reports that, naming the package
+        }
+        // "pg_basebackup (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
+        Matcher m = Pattern.compile("\\(PostgreSQL\\)\\s+(\\d+)").matcher(r.ok() ? r.stdout() : "");
+        return m.find() && Integer.parseInt(m.group(1)) >= 15;
     }
 
     /** The leading number of a version such as {@code 15.18 (Debian 15.18-1)}, or 0. */
