@@ -26,13 +26,13 @@ public final class Main {
         if (debug) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
         }
-        CommandLine cmd = commandLine();
+        CommandLine cmd = commandLine(args);
         return cmd.execute(args);
     }
 
     /** Runs one command line with its output captured, for tests and embedding. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cmd = commandLine();
+        CommandLine cmd = commandLine(args);
         cmd.setOut(out);
         cmd.setErr(err);
         try {
@@ -43,18 +43,36 @@ public final class Main {
         }
     }
 
+    /** The whole command tree. */
     static CommandLine commandLine() {
+        return commandLine(new String[0]);
+    }
+
+    /**
+     * The command tree for {@code args}: when they name a command, only that command's branch (the rest is never
+     * used, and building every command's model is about half of a short command's start-up); otherwise (help,
+     * completion, a typo that needs suggestions, no command at all) every command.
+     */
+    static CommandLine commandLine(String... args) {
         CommandLine cmd = new CommandLine(new KeelCommand());
+        Class<?> named = namedCommand(args);
+        for (Class<?> c : KeelCommand.COMMANDS) {
+            if (named == null || c == named) {
+                cmd.addSubcommand(c);
+            }
+        }
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         // keel db psql -c 'select 1': psql's own options go through to psql, in order
-        cmd.getSubcommands().get("db").getSubcommands().get("psql").setUnmatchedOptionsArePositionalParams(true);
+        if (cmd.getSubcommands().containsKey("db")) {
+            cmd.getSubcommands().get("db").getSubcommands().get("psql").setUnmatchedOptionsArePositionalParams(true);
+        }
         cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             boolean debug = parseResult.hasMatchedOption("--debug")
                     || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--debug"))
                     || deepDebug(parseResult);
             return report(ex, commandLine.getErr(), debug);
         });
-        cmd.setParameterExceptionHandler((ex, args) -> {
+        cmd.setParameterExceptionHandler((ex, rest) -> {
             CommandLine c = ex.getCommandLine();
             PrintWriter err = c.getErr();
             err.println("keel: " + Secrets.mask(ex.getMessage()));
@@ -65,6 +83,34 @@ public final class Main {
             return KeelException.USAGE;
         });
         return cmd;
+    }
+
+    /** Root options that take a value: their value is never a command name. */
+    private static final java.util.Set<String> ROOT_OPTIONS_WITH_VALUE = java.util.Set.of("--project", "--target", "--url");
+
+    /**
+     * The command {@code args} name, or null for anything that needs the whole tree: no command, an unknown one,
+     * {@code help} and {@code completion} (they list every command).
+     */
+    static Class<?> namedCommand(String... args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (ROOT_OPTIONS_WITH_VALUE.contains(a)) {
+                i++; // its value
+                continue;
+            }
+            if (a.startsWith("-")) {
+                continue;
+            }
+            for (Class<?> c : KeelCommand.COMMANDS) {
+                CommandLine.Command command = c.getAnnotation(CommandLine.Command.class);
+                if (command != null && (command.name().equals(a) || java.util.Arrays.asList(command.aliases()).contains(a))) {
+                    return a.equals("help") || a.equals("completion") ? null : c;
+                }
+            }
+            return null;
+        }
+        return null;
     }
 
     private static boolean deepDebug(CommandLine.ParseResult pr) {
