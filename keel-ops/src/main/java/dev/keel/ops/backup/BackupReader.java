@@ -115,39 +115,29 @@ public final class BackupReader {
     }
 
     /** A framed stream's decompressed bytes in arrays, decompressed on a thread of its own while the caller works. */
-    private final class DecodedChunks implements Chunks {
-        private static final byte[] END = new byte[0];
-        private final java.util.concurrent.BlockingQueue<byte[]> ready = new java.util.concurrent.ArrayBlockingQueue<>(READ_AHEAD);
+    private static final class DecodedChunks implements Chunks {
+        private final ArrayPipe pipe = new ArrayPipe(READ_AHEAD);
         private final java.util.Queue<byte[]> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
         private final int size;
-        private final Thread thread;
-        private volatile Throwable failure;
-        private boolean ended;
 
         DecodedChunks(String name, InputStream decoded, int size) {
             this.size = size;
-            this.thread = new Thread(() -> {
+            Thread thread = new Thread(() -> {
                 try (decoded) {
-                    while (true) {
+                    int n;
+                    do {
                         byte[] b = free.poll(); // only arrays the caller gave back: it may keep the others
                         b = b != null ? b : new byte[size];
-                        int n = decoded.readNBytes(b, 0, size);
-                        if (n > 0) {
-                            ready.put(n == size ? b : Arrays.copyOf(b, n));
+                        n = decoded.readNBytes(b, 0, size);
+                        if (n > 0 && !pipe.put(n == size ? b : Arrays.copyOf(b, n))) {
+                            return; // closed by the reader
                         }
-                        if (n < size) {
-                            break;
-                        }
-                    }
-                } catch (InterruptedException e) {
-                    return; // closed
+                    } while (n == size);
+                    pipe.end();
+                } catch (BackupException e) {
+                    pipe.fail(e); // a missing or damaged chunk, named
                 } catch (IOException | RuntimeException e) {
-                    failure = e;
-                }
-                try {
-                    ready.put(END);
-                } catch (InterruptedException ignored) {
-                    // closed
+                    pipe.fail(new IOException("decompressing the backup failed: " + e.getMessage(), e));
                 }
             }, "keel-decode-" + name);
             thread.setDaemon(true);
@@ -156,27 +146,7 @@ public final class BackupReader {
 
         @Override
         public byte[] next() throws IOException {
-            if (ended) {
-                return null;
-            }
-            byte[] b;
-            try {
-                b = ready.take();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted while decompressing");
-            }
-            if (b == END) {
-                ended = true;
-                if (failure instanceof BackupException be) {
-                    throw be;
-                }
-                if (failure != null) {
-                    throw new IOException("decompressing the backup failed: " + failure.getMessage(), failure);
-                }
-                return null;
-            }
-            return b;
+            return pipe.take();
         }
 
         @Override
@@ -186,10 +156,10 @@ public final class BackupReader {
             }
         }
 
-        /** Stops the decompressing thread, which closes the stream itself (never closed under a running read). */
+        /** Stops the decompressing thread at its next array; it closes the stream itself, never under a read. */
         @Override
         public void close() {
-            thread.interrupt();
+            pipe.abandon();
         }
     }
 
@@ -274,50 +244,28 @@ public final class BackupReader {
         void close();
     }
 
-    private final class ChunkInputStream extends InputStream implements Chunks {
+    private final class ChunkInputStream extends ArrayPipe.ArraysInputStream implements Chunks {
         private final Manifest.StreamEntry entry;
         private final java.util.ArrayDeque<java.util.concurrent.Future<byte[]>> ahead = new java.util.ArrayDeque<>();
         private java.util.concurrent.ExecutorService loader;
         private int next;
         private int requested;
-        private byte[] current = new byte[0];
-        private int pos;
 
         ChunkInputStream(Manifest.StreamEntry entry) {
             this.entry = entry;
         }
 
         @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            Objects.checkFromIndexSize(off, len, b.length);
-            if (len == 0) {
-                return 0;
-            }
-            while (pos == current.length) {
-                if (next == entry.chunks().size()) {
-                    return -1;
-                }
-                current = nextChunk();
-                pos = 0;
-            }
-            int n = Math.min(len, current.length - pos);
-            System.arraycopy(current, pos, b, off, n);
-            pos += n;
-            return n;
+        protected byte[] nextArray() throws IOException {
+            return next == entry.chunks().size() ? null : nextChunk();
         }
 
         @Override
         public byte[] next() throws IOException {
-            if (pos != current.length) {
+            if (!betweenArrays()) {
                 throw new IllegalStateException("read as a stream and by chunks at once");
             }
-            return next == entry.chunks().size() ? null : nextChunk();
+            return nextArray();
         }
 
         private byte[] nextChunk() throws IOException {

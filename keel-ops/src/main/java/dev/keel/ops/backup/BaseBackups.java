@@ -306,17 +306,17 @@ public final class BaseBackups {
      */
     private static long storeFramed(InputStream in, BackupWriter.ChunkOutputStream tar, Framing framing,
                                     FileList.Writer list, String id, Progress progress) throws IOException {
-        Handoff handoff = new Handoff();
+        ArrayPipe copies = new ArrayPipe(8);
         long[] decoded = {0};
         CompletableFuture<Void> indexer = CompletableFuture.runAsync(() -> {
-            try (InputStream plain = framing.decode(handoff)) {
+            try (InputStream plain = framing.decode(copies.stream())) {
                 CountingInputStream counted = new CountingInputStream(plain, null, n -> progress.set(decoded[0] = n));
                 TarIndexer.index(counted, (path, index, hash, block, length) -> id, list::add);
                 counted.transferTo(OutputStream.nullOutputStream());
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             } finally {
-                handoff.abandon(); // a failed index must not leave the storing thread waiting
+                copies.abandon(); // a failed index must not leave the storing thread waiting
             }
         }, r -> {
             Thread t = new Thread(r, "keel-index-" + id);
@@ -328,10 +328,10 @@ public final class BaseBackups {
             int n;
             while ((n = in.read(buf)) > 0) {
                 tar.write(buf, 0, n);
-                handoff.offer(java.util.Arrays.copyOf(buf, n));
+                copies.put(java.util.Arrays.copyOf(buf, n)); // dropped once the indexer has failed
             }
         } finally {
-            handoff.end();
+            copies.end();
         }
         try {
             indexer.join();
@@ -347,66 +347,6 @@ public final class BaseBackups {
         }
         tar.decodedBytes(decoded[0]);
         return decoded[0];
-    }
-
-    /**
-     * Hands arrays from one thread to another as a stream: the storing thread offers copies, the indexing thread
-     * reads them. At most a few arrays wait; once the reader has given up, offers are dropped instead of blocking.
-     */
-    private static final class Handoff extends InputStream {
-        private static final byte[] END = new byte[0];
-        private final java.util.concurrent.BlockingQueue<byte[]> queue = new java.util.concurrent.ArrayBlockingQueue<>(8);
-        private volatile boolean abandoned;
-        private byte[] current = new byte[0];
-        private int pos;
-        private boolean ended;
-
-        void offer(byte[] b) throws java.io.InterruptedIOException {
-            try {
-                while (!abandoned && !queue.offer(b, 100, TimeUnit.MILLISECONDS)) {
-                    // the reader is busy; it may have stopped meanwhile
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted while indexing the backup");
-            }
-        }
-
-        void end() throws java.io.InterruptedIOException {
-            offer(END);
-        }
-
-        void abandon() {
-            abandoned = true;
-            queue.clear();
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            while (pos == current.length) {
-                if (ended) {
-                    return -1;
-                }
-                try {
-                    current = queue.take();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while indexing the backup");
-                }
-                pos = 0;
-                ended = current == END;
-            }
-            int n = Math.min(len, current.length - pos);
-            System.arraycopy(current, pos, b, off, n);
-            pos += n;
-            return n;
-        }
     }
 
     private static boolean alwaysStored(String path) {
