@@ -139,22 +139,34 @@ public final class BinaryLocator {
     }
 
     static Optional<Binaries> describe(Path binDir, Provider provider) {
-        ProcessRunner.Result r = ProcessRunner.run(List.of(binDir.resolve("postgres").toString(), "--version"), Map.of(),
-                null, Duration.ofSeconds(10));
+        return reportedVersion(binDir.resolve("postgres")).map(m -> new Binaries(binDir.toAbsolutePath().normalize(),
+                m.group(2) == null ? m.group(1) : m.group(1) + "." + m.group(2), Integer.parseInt(m.group(1)), provider));
+    }
+
+    /**
+     * The major version a PostgreSQL program reports with {@code --version} (pg_basebackup, pg_dump, ...); empty when
+     * it does not run or reports no version.
+     */
+    public static java.util.OptionalInt majorVersion(Path program) {
+        try {
+            return reportedVersion(program).map(m -> java.util.OptionalInt.of(Integer.parseInt(m.group(1))))
+                    .orElse(java.util.OptionalInt.empty());
+        } catch (EmbeddedException e) {
+            return java.util.OptionalInt.empty(); // cannot be started at all
+        }
+    }
+
+    /** {@code program --version}, "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)", as major and minor groups. */
+    private static Optional<Matcher> reportedVersion(Path program) {
+        ProcessRunner.Result r = ProcessRunner.run(List.of(program.toString(), "--version"), Map.of(), null,
+                Duration.ofSeconds(10));
         if (!r.ok()) {
             return Optional.empty();
         }
-        // "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
         String text = r.stdout().strip();
         int paren = text.indexOf(") ");
-        String rest = paren >= 0 ? text.substring(paren + 2) : text;
-        Matcher m = VERSION.matcher(rest);
-        if (!m.find()) {
-            return Optional.empty();
-        }
-        String version = m.group(2) == null ? m.group(1) : m.group(1) + "." + m.group(2);
-        return Optional.of(new Binaries(binDir.toAbsolutePath().normalize(), version, Integer.parseInt(m.group(1)),
-                provider));
+        Matcher m = VERSION.matcher(paren >= 0 ? text.substring(paren + 2) : text);
+        return m.find() ? Optional.of(m) : Optional.empty();
     }
 
     /** Extracts zonky's bundle once (under a file lock, atomically) and describes it. */

@@ -5,7 +5,7 @@ import dev.keel.core.connect.ConnectionSpec;
 import dev.keel.core.connect.Secrets;
 import dev.keel.core.progress.Progress;
 import dev.keel.embedded.Directories;
-import dev.keel.embedded.ProcessRunner;
+import dev.keel.embedded.BinaryLocator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -267,19 +267,7 @@ public final class BaseBackups {
      * only the file list is computed here, from a decompressed copy.
      */
     static boolean serverCompresses(String serverVersion, Path pgBasebackup) {
-        if (major(serverVersion) < 15) {
-            return false;
-        }
-        ProcessRunner.Result r;
-        try {
-            r = ProcessRunner.run(List.of(pgBasebackup.toString(), "--version"), Map.of(), null,
-                    java.time.Duration.ofSeconds(30));
-        } catch (dev.keel.embedded.EmbeddedException e) {
-            return false; // it cannot run at all: the backup itself reports that, naming the package
-        }
-        // "pg_basebackup (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
-        Matcher m = Pattern.compile("\\(PostgreSQL\\)\\s+(\\d+)").matcher(r.ok() ? r.stdout() : "");
-        return m.find() && Integer.parseInt(m.group(1)) >= 15;
+        return major(serverVersion) >= 15 && BinaryLocator.majorVersion(pgBasebackup).orElse(0) >= 15;
     }
 
     /** The leading number of a version such as {@code 15.18 (Debian 15.18-1)}, or 0. */

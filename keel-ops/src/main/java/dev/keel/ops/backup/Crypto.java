@@ -14,7 +14,7 @@ import javax.crypto.Cipher;
  * <p>Why not the JDK's: HotSpot uses the CPU's AES and carry-less multiply instructions for GCM only from callers
  * its C2 compiler has compiled, and whether that happens before a 4 MiB chunk arrives is a race. Measured on 100 MB
  * in 4 MiB chunks: 0.23 s or 1.1-1.3 s, run to run, for the same code (bench/RESULTS.md), and a backup with the
- * JDK's GCM spent 0.9 CPU s in GHASH's plain Java loop. ACCP takes about 0.1 s to load, which {@link #preload} does
+ * JDK's GCM spent 0.9 CPU s in GHASH's plain Java loop. ACCP takes about 0.1 s to load, which {@link Warmup} does
  * on a background thread; its output is standard AES-GCM and SHA-256, so backups read the same either way.
  */
 final class Crypto {
@@ -23,15 +23,6 @@ final class Crypto {
     private static volatile Optional<Provider> provider;
 
     private Crypto() {
-    }
-
-    /** Starts loading the native provider on a daemon thread, if nobody has yet; returns at once. */
-    static void preload() {
-        if (provider == null) {
-            Thread t = new Thread(Crypto::provider, "keel-crypto-load");
-            t.setDaemon(true);
-            t.start();
-        }
     }
 
     /** ACCP when it loaded and passed its self-test on this machine; empty means the JDK's providers. */
