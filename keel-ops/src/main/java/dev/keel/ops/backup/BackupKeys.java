@@ -205,12 +205,10 @@ public final class BackupKeys {
         }
     }
 
-    /** SHA-256 of {@code bytes}: bulk data (chunks, segments) by the native provider, small inputs by the JDK. */
+    /** SHA-256 of {@code bytes} (natively for bulk data, see {@link Crypto}). */
     static byte[] sha256(byte[] bytes) {
         try {
-            // A key id must not wait for the native library to load (about 0.1 s), and gains nothing from it.
-            return bytes.length >= 64 * 1024 ? Crypto.sha256().digest(bytes)
-                    : java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+            return Crypto.sha256(bytes);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }

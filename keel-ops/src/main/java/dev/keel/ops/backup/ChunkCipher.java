@@ -40,7 +40,7 @@ final class ChunkCipher {
                        long index, boolean last, byte[] raw, int length) throws GeneralSecurityException {
         byte[] compressed = compression.compress(raw, length);
         byte[] nonce = nonce(prefix, index);
-        Cipher gcm = Crypto.gcm();
+        Cipher gcm = Crypto.gcm(compressed.length);
         gcm.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
         gcm.updateAAD(aad(backupId, stream, index, last));
         byte[] out = new byte[HEADER + gcm.getOutputSize(4 + compressed.length)];
@@ -60,7 +60,7 @@ final class ChunkCipher {
                 || !Arrays.equals(file, MAGIC.length, HEADER, nonce, 0, nonce.length)) {
             throw new GeneralSecurityException("bad chunk header (not chunk " + index + " of this stream)");
         }
-        Cipher gcm = Crypto.gcm();
+        Cipher gcm = Crypto.gcm(file.length);
         gcm.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
         gcm.updateAAD(aad(backupId, stream, index, last));
         byte[] plain = gcm.doFinal(file, HEADER, file.length - HEADER);

@@ -12,20 +12,34 @@ import javax.crypto.Cipher;
  * Amazon Corretto Crypto Provider (ACCP: AWS-LC, native) when it loads on this platform, else the JDK's own.
  *
  * <p>Why not the JDK's: HotSpot uses the CPU's AES and carry-less multiply instructions for GCM only from callers
- * its C2 compiler has compiled, and whether that happens before a 4 MiB chunk arrives is a race. Measured on 100 MB
- * in 4 MiB chunks: 0.23 s or 1.1-1.3 s, run to run, for the same code (bench/RESULTS.md), and a backup with the
- * JDK's GCM spent 0.9 CPU s in GHASH's plain Java loop. ACCP takes about 0.1 s to load, which {@link Warmup} does
- * on a background thread; its output is standard AES-GCM and SHA-256, so backups read the same either way.
+ * its C2 compiler has compiled, and a backup hands it a few dozen 4 MiB chunks, not the thousands of calls C2 waits
+ * for. bench/gcm-jit.sh: 100 MB sealed in 4 MiB chunks in a fresh JVM, with the old warm-up beside it, takes
+ * 1.4-1.7 s with the JDK's provider and 0.11-0.17 s with ACCP; a backup with the JDK's GCM spent 0.9 CPU s in
+ * GHASH's plain Java loop (perf). ACCP takes about 0.1 s to load, so it is used only where it pays: once a caller
+ * has said bulk work lies ahead ({@link #wantNative}, which {@link Warmup} calls at the start of every backup, restore,
+ * verify and dump, and loads it on a background thread), for inputs of {@value #BULK} bytes or more. A WAL push or
+ * fetch (one segment, a JVM of its own), key ids and manifests use the JDK's: measured on a pgbench segment, a push
+ * took 0.37-0.42 s with the JDK's GCM and 0.48-0.55 s loading ACCP for it. Either way the output is standard AES-GCM
+ * and SHA-256, so backups read the same.
  */
 final class Crypto {
 
+    /** The smallest input worth the native provider once bulk work was announced. */
+    static final int BULK = 64 * 1024;
+
     private static final Object LOCK = new Object();
+    private static volatile boolean wanted;
     private static volatile Optional<Provider> provider;
 
     private Crypto() {
     }
 
-    /** ACCP when it loaded and passed its self-test on this machine; empty means the JDK's providers. */
+    /** Bulk work lies ahead: from now on large inputs go to the native provider (loaded on first use). */
+    static void wantNative() {
+        wanted = true;
+    }
+
+    /** ACCP when it loaded and passed its self-test on this machine, loading it if needed; empty means the JDK's. */
     static Optional<Provider> provider() {
         Optional<Provider> p = provider;
         if (p == null) {
@@ -38,6 +52,11 @@ final class Crypto {
             }
         }
         return p;
+    }
+
+    /** The provider for an input of {@code bytes}: native only after {@link #wantNative} and for bulk inputs. */
+    static Optional<Provider> forInput(long bytes) {
+        return wanted && bytes >= BULK ? provider() : Optional.empty();
     }
 
     private static Optional<Provider> load() {
@@ -53,15 +72,16 @@ final class Crypto {
         }
     }
 
-    /** A new AES/GCM/NoPadding cipher. */
-    static Cipher gcm() throws GeneralSecurityException {
-        Optional<Provider> p = provider();
+    /** A new AES/GCM/NoPadding cipher for an input of {@code bytes}. */
+    static Cipher gcm(long bytes) throws GeneralSecurityException {
+        Optional<Provider> p = forInput(bytes);
         return p.isPresent() ? Cipher.getInstance("AES/GCM/NoPadding", p.get()) : Cipher.getInstance("AES/GCM/NoPadding");
     }
 
-    /** A new SHA-256 digest. */
-    static MessageDigest sha256() throws GeneralSecurityException {
-        Optional<Provider> p = provider();
-        return p.isPresent() ? MessageDigest.getInstance("SHA-256", p.get()) : MessageDigest.getInstance("SHA-256");
+    /** The SHA-256 of {@code data}. */
+    static byte[] sha256(byte[] data) throws GeneralSecurityException {
+        Optional<Provider> p = forInput(data.length);
+        MessageDigest md = p.isPresent() ? MessageDigest.getInstance("SHA-256", p.get()) : MessageDigest.getInstance("SHA-256");
+        return md.digest(data);
     }
 }

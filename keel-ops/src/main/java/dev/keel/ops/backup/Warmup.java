@@ -39,6 +39,7 @@ final class Warmup {
     }
 
     private static void start(boolean encrypt) {
+        Crypto.wantNative();
         Thread t = new Thread(() -> {
             if (Crypto.provider().isEmpty()) { // with the native provider there is nothing to compile
                 run(encrypt);
