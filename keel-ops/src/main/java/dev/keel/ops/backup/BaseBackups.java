@@ -284,7 +284,6 @@ public final class BaseBackups {
     private static List<String> serverCompression(Framing framing) {
         return List.of("--no-manifest", switch (framing) {
             case ZSTD -> "--compress=server-zstd:level=1,workers=2";
-            case LZ4 -> "--compress=server-lz4:1";
         });
     }
 

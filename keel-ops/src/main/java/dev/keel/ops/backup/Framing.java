@@ -4,16 +4,15 @@ import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Locale;
-import net.jpountz.lz4.LZ4FrameInputStream;
 
 /**
  * The compressed format of a stream that arrived compressed: PostgreSQL 15+ compresses a base backup on the server
- * ({@code pg_basebackup --compress=server-zstd|server-lz4}) into zstd or lz4 frames, which Keel stores as they come
- * (encrypted, not compressed again) and decompresses when it reads them.
+ * ({@code pg_basebackup --compress=server-zstd}) into zstd frames, which Keel stores as they come (encrypted, not
+ * compressed again) and decompresses when it reads them. The server's lz4 frames link each block to the one before,
+ * which lz4-java's frame reader does not support, so lz4 backups are compressed by Keel.
  */
 enum Framing {
-    ZSTD,
-    LZ4;
+    ZSTD;
 
     /** The name written into manifests: {@code zstd} or {@code lz4}. */
     String id() {
@@ -29,12 +28,11 @@ enum Framing {
         throw new IllegalArgumentException("unknown framing '" + id + "'");
     }
 
-    /** The framing PostgreSQL's server-side compression gives for a backup's compression; none for {@code none}. */
+    /** The framing PostgreSQL's server-side compression gives for a backup's compression; none where Keel compresses. */
     static java.util.Optional<Framing> of(Compression compression) {
         return switch (compression) {
             case ZSTD -> java.util.Optional.of(ZSTD);
-            case LZ4 -> java.util.Optional.of(LZ4);
-            case NONE -> java.util.Optional.empty();
+            case LZ4, NONE -> java.util.Optional.empty();
         };
     }
 
@@ -42,7 +40,6 @@ enum Framing {
     InputStream decode(InputStream framed) throws IOException {
         return switch (this) {
             case ZSTD -> new ZstdInputStreamNoFinalizer(framed);
-            case LZ4 -> new LZ4FrameInputStream(framed);
         };
     }
 }
