@@ -109,6 +109,10 @@ final class ArrayPipe {
         /** The next array (empty ones are skipped), or null when there is none. */
         protected abstract byte[] nextArray() throws IOException;
 
+        /** Called with each array this stream has read to its end; nothing here reads it again. */
+        protected void consumed(byte[] array) {
+        }
+
         /** Whether the array being read is used up, so that the next one may be taken whole. */
         final boolean betweenArrays() {
             return pos == current.length;
@@ -130,6 +134,9 @@ final class ArrayPipe {
                 byte[] next = nextArray();
                 if (next == null) {
                     return -1;
+                }
+                if (current.length > 0) {
+                    consumed(current);
                 }
                 current = next;
                 pos = 0;

@@ -110,9 +110,15 @@ public final class BackupReader {
      */
     Chunks chunks(String name) {
         ChunkInputStream chunks = chunkStream(name);
-        return chunks.entry.framing() == null ? chunks
-                : new DecodedChunks(name, stream(name), Math.max(manifest.chunkSize(), 64 * 1024));
+        return chunks.entry.framing() == null ? chunks : new DecodedChunks(name, stream(name), DECODED);
     }
+
+    /**
+     * The size of a framed stream's decompressed arrays. The restore's writes hold a few of them at a time, so
+     * smaller ones keep less memory touched (each fresh page is a fault) without more system calls: the writers
+     * write at most 1 MiB per call anyway.
+     */
+    private static final int DECODED = 1 << 20;
 
     /** A framed stream's decompressed bytes in arrays, decompressed on a thread of its own while the caller works. */
     private static final class DecodedChunks implements Chunks {
@@ -244,15 +250,44 @@ public final class BackupReader {
         void close();
     }
 
+    /**
+     * A stream's chunks, each read, checked and decrypted on one loading thread a few chunks ahead of the reader.
+     * The loading thread keeps one buffer for the chunk file and one for its plaintext, and fills raw arrays the
+     * reader gave back: allocating them per chunk cost more in page faults and garbage collection than the
+     * decryption itself (a restore of 2 GB touched 260 MB of fresh heap).
+     */
     private final class ChunkInputStream extends ArrayPipe.ArraysInputStream implements Chunks {
         private final Manifest.StreamEntry entry;
         private final java.util.ArrayDeque<java.util.concurrent.Future<byte[]>> ahead = new java.util.ArrayDeque<>();
         private java.util.concurrent.ExecutorService loader;
         private int next;
         private int requested;
+        // Used by one thread at a time: the loading thread, or the reader's for a stream of one chunk.
+        private final ChunkCipher.Opener opener = new ChunkCipher.Opener();
+        private byte[] file = new byte[0];
+        private final java.util.Queue<byte[]> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final int fullSize;
 
         ChunkInputStream(Manifest.StreamEntry entry) {
             this.entry = entry;
+            this.fullSize = (int) entry.chunks().get(0).size();
+        }
+
+        @Override
+        public void recycle(byte[] chunk) {
+            if (chunk.length == fullSize && chunk.length > 0) {
+                free.add(chunk);
+            }
+        }
+
+        @Override
+        protected void consumed(byte[] array) {
+            recycle(array);
+        }
+
+        private byte[] rawArray(int length) {
+            byte[] a = length == fullSize ? free.poll() : null;
+            return a != null ? a : new byte[length];
         }
 
         @Override
@@ -314,16 +349,17 @@ public final class BackupReader {
             if (c.index() != i) {
                 throw problem(entry.name(), i, "is listed out of order in the manifest");
             }
-            byte[] file = repository.get(Names.chunk(manifest.backupId(), entry.name(), i))
+            java.nio.ByteBuffer stored = repository.get(Names.chunk(manifest.backupId(), entry.name(), i), file)
                     .orElseThrow(() -> problem(entry.name(), i, "is missing"));
-            if (!HexFormat.of().formatHex(BackupKeys.sha256(file)).equals(c.sha256())) {
-                throw problem(entry.name(), i, "is corrupt (SHA-256 does not match the manifest)");
-            }
+            file = stored.array();
             boolean last = i == entry.chunks().size() - 1;
             byte[] raw;
             try {
-                raw = ChunkCipher.open(dataKey, entry.chunkCompression(manifest.compression()), manifest.backupId(), entry.name(),
-                        entry.noncePrefix(), i, last, file);
+                if (!HexFormat.of().formatHex(Crypto.sha256(file, 0, stored.limit())).equals(c.sha256())) {
+                    throw problem(entry.name(), i, "is corrupt (SHA-256 does not match the manifest)");
+                }
+                raw = opener.open(dataKey, entry.chunkCompression(manifest.compression()), manifest.backupId(), entry.name(),
+                        entry.noncePrefix(), i, last, file, stored.limit(), this::rawArray);
             } catch (GeneralSecurityException e) {
                 throw problem(entry.name(), i, "failed authentication (tampered, misplaced or stream truncated): "
                         + e.getMessage());

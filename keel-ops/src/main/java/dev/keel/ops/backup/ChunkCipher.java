@@ -54,21 +54,51 @@ final class ChunkCipher {
     /** Opens a chunk file; throws {@link GeneralSecurityException} on any tampering. */
     static byte[] open(SecretKey key, Compression compression, String backupId, String stream, int prefix,
                        long index, boolean last, byte[] file) throws GeneralSecurityException {
-        byte[] nonce = nonce(prefix, index);
-        if (file.length < HEADER + TAG_BITS / 8
-                || !Arrays.equals(file, 0, MAGIC.length, MAGIC, 0, MAGIC.length)
-                || !Arrays.equals(file, MAGIC.length, HEADER, nonce, 0, nonce.length)) {
-            throw new GeneralSecurityException("bad chunk header (not chunk " + index + " of this stream)");
-        }
-        Cipher gcm = Crypto.gcm(file.length);
-        gcm.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
-        gcm.updateAAD(aad(backupId, stream, index, last));
-        byte[] plain = gcm.doFinal(file, HEADER, file.length - HEADER);
-        int rawLength = ByteBuffer.wrap(plain, 0, 4).getInt();
-        try {
-            return compression.decompress(Arrays.copyOfRange(plain, 4, plain.length), rawLength);
-        } catch (RuntimeException e) {
-            throw new GeneralSecurityException("authentic chunk does not decompress: " + e.getMessage(), e);
+        return new Opener().open(key, compression, backupId, stream, prefix, index, last, file, file.length, byte[]::new);
+    }
+
+    /**
+     * Opens chunk files one after another with one decryption buffer, for a thread that reads a stream: a chunk
+     * costs no allocation when the caller supplies the raw arrays from a pool.
+     */
+    static final class Opener {
+        private byte[] plain = new byte[0];
+
+        /**
+         * Opens {@code file[0, length)} into an array {@code rawArray} gives for the chunk's raw length; throws
+         * {@link GeneralSecurityException} on any tampering.
+         */
+        byte[] open(SecretKey key, Compression compression, String backupId, String stream, int prefix, long index,
+                    boolean last, byte[] file, int length, java.util.function.IntFunction<byte[]> rawArray)
+                throws GeneralSecurityException {
+            byte[] nonce = nonce(prefix, index);
+            if (length < HEADER + TAG_BITS / 8
+                    || !Arrays.equals(file, 0, MAGIC.length, MAGIC, 0, MAGIC.length)
+                    || !Arrays.equals(file, MAGIC.length, HEADER, nonce, 0, nonce.length)) {
+                throw new GeneralSecurityException("bad chunk header (not chunk " + index + " of this stream)");
+            }
+            Cipher gcm = Crypto.gcm(length);
+            gcm.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
+            gcm.updateAAD(aad(backupId, stream, index, last));
+            int size = gcm.getOutputSize(length - HEADER);
+            if (plain.length < size) {
+                plain = new byte[size];
+            }
+            int n = gcm.doFinal(file, HEADER, length - HEADER, plain, 0);
+            if (n < 4) {
+                throw new GeneralSecurityException("authentic chunk has no length");
+            }
+            int rawLength = ByteBuffer.wrap(plain, 0, 4).getInt();
+            if (rawLength < 0) {
+                throw new GeneralSecurityException("authentic chunk has a negative length");
+            }
+            byte[] raw = rawArray.apply(rawLength);
+            try {
+                compression.decompress(plain, 4, n - 4, raw);
+            } catch (RuntimeException e) {
+                throw new GeneralSecurityException("authentic chunk does not decompress: " + e.getMessage(), e);
+            }
+            return raw;
         }
     }
 

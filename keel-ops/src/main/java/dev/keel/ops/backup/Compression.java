@@ -54,6 +54,29 @@ public enum Compression {
         };
     }
 
+    /**
+     * Decompresses {@code stored[off, off + len)} into the whole of {@code out}, which has the raw length; throws
+     * {@link IllegalStateException} when it does not decompress to exactly that many bytes.
+     */
+    void decompress(byte[] stored, int off, int len, byte[] out) {
+        long n = switch (this) {
+            case ZSTD -> Zstd.decompressByteArray(out, 0, out.length, stored, off, len);
+            case LZ4 -> LZ4_FACTORY.safeDecompressor().decompress(stored, off, len, out, 0);
+            case NONE -> {
+                if (len == out.length) {
+                    System.arraycopy(stored, off, out, 0, len);
+                }
+                yield len;
+            }
+        };
+        if (this == ZSTD && Zstd.isError(n)) {
+            throw new IllegalStateException("zstd: " + Zstd.getErrorName(n));
+        }
+        if (n != out.length) {
+            throw new IllegalStateException("decompressed to " + n + " bytes, expected " + out.length);
+        }
+    }
+
     /** Decompresses to exactly {@code rawLength} bytes or throws {@link IllegalStateException}. */
     byte[] decompress(byte[] stored, int rawLength) {
         byte[] out = switch (this) {

@@ -80,8 +80,14 @@ final class Crypto {
 
     /** The SHA-256 of {@code data}. */
     static byte[] sha256(byte[] data) throws GeneralSecurityException {
-        Optional<Provider> p = forInput(data.length);
+        return sha256(data, 0, data.length);
+    }
+
+    /** The SHA-256 of {@code data[off, off + len)}. */
+    static byte[] sha256(byte[] data, int off, int len) throws GeneralSecurityException {
+        Optional<Provider> p = forInput(len);
         MessageDigest md = p.isPresent() ? MessageDigest.getInstance("SHA-256", p.get()) : MessageDigest.getInstance("SHA-256");
-        return md.digest(data);
+        md.update(data, off, len);
+        return md.digest();
     }
 }

@@ -125,6 +125,29 @@ public final class LocalRepository implements Repository {
     }
 
     @Override
+    public Optional<ByteBuffer> get(String path, byte[] reuse) {
+        Path file = resolve(path);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size > Integer.MAX_VALUE - 8) {
+                throw BackupException.runtime(file + " is too large to be a repository object (" + size + " bytes)");
+            }
+            ByteBuffer buffer = ByteBuffer.wrap(size <= reuse.length ? reuse : new byte[(int) size], 0, (int) size);
+            while (buffer.hasRemaining() && ch.read(buffer) >= 0) {
+                // FileChannel reads through one direct buffer per thread, kept between calls
+            }
+            if (buffer.hasRemaining()) {
+                throw BackupException.runtime("could not read " + file + ": it shrank while being read");
+            }
+            return Optional.of(buffer.flip());
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw BackupException.runtime("could not read " + file + ": " + e.getMessage(), null, e);
+        }
+    }
+
+    @Override
     public boolean exists(String path) {
         return Files.isRegularFile(resolve(path));
     }

@@ -20,6 +20,14 @@ public interface Repository {
     /** The object's bytes, or empty when there is none. */
     Optional<byte[]> get(String path);
 
+    /**
+     * The object's bytes, read into {@code reuse} when they fit, else into a new array: a buffer from 0 to their
+     * length, or empty when there is none. For readers of many objects that keep one array.
+     */
+    default Optional<java.nio.ByteBuffer> get(String path, byte[] reuse) {
+        return get(path).map(java.nio.ByteBuffer::wrap);
+    }
+
     /** Whether an object exists at {@code path}. */
     boolean exists(String path);
 
