@@ -39,6 +39,24 @@ class LocalRepositoryTest {
     }
 
     @Test
+    void get_intoAnArray_usesItWhenTheObjectFits_elseANewOne() {
+        LocalRepository repo = new LocalRepository(dir.resolve("repo"));
+        repo.put("a/small", "0123456789".getBytes(StandardCharsets.UTF_8));
+        byte[] reuse = new byte[16];
+
+        java.nio.ByteBuffer small = repo.get("a/small", reuse).orElseThrow();
+        assertThat(small.array()).isSameAs(reuse);
+        assertThat(small.remaining()).isEqualTo(10);
+        assertThat(new String(reuse, 0, 10, StandardCharsets.UTF_8)).isEqualTo("0123456789");
+
+        repo.put("a/large", new byte[100]);
+        java.nio.ByteBuffer large = repo.get("a/large", reuse).orElseThrow();
+        assertThat(large.array()).isNotSameAs(reuse).hasSize(100);
+        assertThat(large.remaining()).isEqualTo(100);
+        assertThat(repo.get("a/missing", reuse)).isEmpty();
+    }
+
+    @Test
     void paths_outsideTheRoot_areRejected() {
         LocalRepository repo = new LocalRepository(dir);
         for (String bad : new String[] {"../x", "/etc/passwd", "a//b", "a/./b", "a/", ""}) {
