@@ -93,10 +93,20 @@ final class ArrayPipe {
 
     /** The arrays as one stream, for the consumer. */
     InputStream stream() {
+        return stream(array -> { });
+    }
+
+    /** The arrays as one stream, for the consumer; each array read to its end goes to {@code consumed}. */
+    InputStream stream(java.util.function.Consumer<byte[]> consumed) {
         return new ArraysInputStream() {
             @Override
             protected byte[] nextArray() throws IOException {
                 return take();
+            }
+
+            @Override
+            protected void consumed(byte[] array) {
+                consumed.accept(array);
             }
         };
     }

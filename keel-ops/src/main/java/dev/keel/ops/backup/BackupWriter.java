@@ -189,7 +189,9 @@ public final class BackupWriter {
         private final List<Manifest.ChunkEntry> chunks = java.util.Collections.synchronizedList(new ArrayList<>());
         private final java.util.concurrent.BlockingQueue<byte[]> spare = new java.util.concurrent.LinkedBlockingQueue<>();
         private final java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(IN_FLIGHT);
-        private java.util.concurrent.ExecutorService sealer;
+        private java.util.concurrent.ExecutorService sealing;
+        // Used by the sealing thread, or by the writer's own for a stream of one chunk (then there is no such thread).
+        private final ChunkCipher.Sealer sealer = new ChunkCipher.Sealer();
         private volatile IOException failure;
         private long nextIndex;
         private int allocated = 1;
@@ -242,9 +244,9 @@ public final class BackupWriter {
             }
             try {
                 submit(true);
-                if (sealer != null) {
-                    sealer.shutdown();
-                    if (!sealer.awaitTermination(1, java.util.concurrent.TimeUnit.HOURS)) {
+                if (sealing != null) {
+                    sealing.shutdown();
+                    if (!sealing.awaitTermination(1, java.util.concurrent.TimeUnit.HOURS)) {
                         throw new IOException("sealing stream " + name + " did not finish");
                     }
                 }
@@ -254,6 +256,7 @@ public final class BackupWriter {
             } finally {
                 closed = true;
                 Arrays.fill(buffer, (byte) 0);
+                sealer.wipe();
                 spare.forEach(x -> Arrays.fill(x, (byte) 0));
                 spare.clear();
             }
@@ -269,7 +272,7 @@ public final class BackupWriter {
             long index = nextIndex++;
             byte[] full = buffer;
             int length = filled;
-            if (last && sealer == null) {
+            if (last && sealing == null) {
                 seal(index, last, full, length); // the only chunk: no thread needed
                 filled = 0;
                 return;
@@ -280,14 +283,14 @@ public final class BackupWriter {
                 Thread.currentThread().interrupt();
                 throw new java.io.InterruptedIOException("interrupted while storing stream " + name);
             }
-            if (sealer == null) {
-                sealer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            if (sealing == null) {
+                sealing = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
                     Thread t = new Thread(r, "keel-seal-" + name);
                     t.setDaemon(true);
                     return t;
                 });
             }
-            sealer.execute(() -> {
+            sealing.execute(() -> {
                 try {
                     if (failure == null) {
                         seal(index, last, full, length);
@@ -319,15 +322,16 @@ public final class BackupWriter {
         }
 
         private void seal(long index, boolean last, byte[] raw, int length) throws IOException {
-            byte[] file;
+            java.nio.ByteBuffer file;
+            String sha256;
             try {
-                file = ChunkCipher.seal(dataKey, chunkCompression, backupId, name, prefix, index, last, raw, length);
+                file = sealer.seal(dataKey, chunkCompression, backupId, name, prefix, index, last, raw, length);
+                sha256 = HexFormat.of().formatHex(Crypto.sha256(file.array(), 0, file.limit()));
             } catch (GeneralSecurityException e) {
                 throw new IOException("could not encrypt chunk " + index + " of stream " + name, e);
             }
             repository.put(Names.chunk(backupId, name, index), file);
-            chunks.add(new Manifest.ChunkEntry(index, length, file.length,
-                    HexFormat.of().formatHex(BackupKeys.sha256(file))));
+            chunks.add(new Manifest.ChunkEntry(index, length, file.limit(), sha256));
         }
     }
 }

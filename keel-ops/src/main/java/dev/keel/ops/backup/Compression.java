@@ -34,6 +34,33 @@ public enum Compression {
         throw BackupException.usage("unknown compression '" + id + "'", "use one of zstd, lz4, none");
     }
 
+    /** The most {@link #compress(byte[], int, byte[])} can write for {@code length} raw bytes. */
+    int maxCompressedLength(int length) {
+        return switch (this) {
+            case ZSTD -> (int) Zstd.compressBound(length);
+            case LZ4 -> LZ4_FACTORY.fastCompressor().maxCompressedLength(length);
+            case NONE -> length;
+        };
+    }
+
+    /** Compresses {@code raw[0, length)} into {@code out} (at least {@link #maxCompressedLength} long); its length. */
+    int compress(byte[] raw, int length, byte[] out) {
+        return switch (this) {
+            case ZSTD -> {
+                long n = Zstd.compressByteArray(out, 0, out.length, raw, 0, length, ZSTD_LEVEL);
+                if (Zstd.isError(n)) {
+                    throw BackupException.runtime("zstd compression failed: " + Zstd.getErrorName(n));
+                }
+                yield (int) n;
+            }
+            case LZ4 -> LZ4_FACTORY.fastCompressor().compress(raw, 0, length, out, 0, out.length);
+            case NONE -> {
+                System.arraycopy(raw, 0, out, 0, length);
+                yield length;
+            }
+        };
+    }
+
     byte[] compress(byte[] raw, int length) {
         return switch (this) {
             case ZSTD -> {

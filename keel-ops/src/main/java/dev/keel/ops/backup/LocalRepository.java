@@ -41,8 +41,14 @@ public final class LocalRepository implements Repository {
     @Override
     public void put(String path, byte[] bytes) {
         Objects.requireNonNull(bytes, "null bytes");
+        put(path, ByteBuffer.wrap(bytes));
+    }
+
+    @Override
+    public void put(String path, ByteBuffer bytes) {
+        Objects.requireNonNull(bytes, "null bytes");
         write(path, channel -> {
-            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            ByteBuffer buffer = bytes.duplicate();
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }

@@ -14,6 +14,13 @@ public interface Repository {
     /** Stores {@code bytes} at {@code path}, replacing any object there; durable and atomic when it returns. */
     void put(String path, byte[] bytes);
 
+    /** Stores {@code bytes}' remaining bytes at {@code path}; durable and atomic when it returns. */
+    default void put(String path, java.nio.ByteBuffer bytes) {
+        byte[] copy = new byte[bytes.remaining()];
+        bytes.duplicate().get(copy);
+        put(path, copy);
+    }
+
     /** Stores everything {@code in} yields at {@code path}; durable and atomic when it returns. */
     void put(String path, InputStream in);
 
