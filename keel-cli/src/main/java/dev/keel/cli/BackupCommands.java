@@ -492,7 +492,7 @@ final class BackupCommands {
             Project project = cli.project();
             LocalRepository repo = repository(project);
             Path dataDir = to.toAbsolutePath().normalize();
-            boolean archived = !new WalArchive(repo).list().isEmpty();
+            boolean archived = !new WalArchive(repo).isEmpty();
             Recovery.Target target = time != null ? new Recovery.Target.Time(Recovery.parseTime(time))
                     : lsn != null ? new Recovery.Target.Lsn(WalArchive.parseLsn(lsn))
                     : name != null ? new Recovery.Target.Name(name)

@@ -3,7 +3,6 @@ package dev.keel.ops.backup;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.TreeSet;
 
 /** The backups in a repository, complete or not, and the cleanup of incomplete ones. */
 public final class BackupCatalog {
@@ -21,16 +20,8 @@ public final class BackupCatalog {
     /** Every backup in the repository, sorted by id. */
     public static List<Backup> list(Repository repository) {
         Objects.requireNonNull(repository, "null repository");
-        TreeSet<String> ids = new TreeSet<>();
-        for (String path : repository.list(Names.BACKUPS)) {
-            String rest = path.substring(Names.BACKUPS.length());
-            int slash = rest.indexOf('/');
-            if (slash > 0) {
-                ids.add(rest.substring(0, slash));
-            }
-        }
         List<Backup> result = new ArrayList<>();
-        for (String id : ids) {
+        for (String id : repository.children(Names.BACKUPS)) { // not every chunk of every backup
             result.add(new Backup(id, repository.exists(Names.complete(id)) ? Status.COMPLETE : Status.INCOMPLETE));
         }
         return result;

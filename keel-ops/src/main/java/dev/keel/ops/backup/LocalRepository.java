@@ -182,6 +182,31 @@ public final class LocalRepository implements Repository {
     }
 
     @Override
+    public java.util.SortedSet<String> children(String prefix) {
+        Objects.requireNonNull(prefix, "null prefix");
+        if (!prefix.endsWith("/")) {
+            throw new IllegalArgumentException("a prefix for children ends with '/': '" + prefix + "'");
+        }
+        java.util.SortedSet<String> out = new java.util.TreeSet<>();
+        Path dir = resolve(prefix.substring(0, prefix.length() - 1));
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, Files::isDirectory)) {
+            for (Path child : entries) {
+                try (Stream<Path> files = Files.walk(child)) { // stops at the first object
+                    if (files.anyMatch(p -> Files.isRegularFile(p) && !p.getFileName().toString().startsWith("."))) {
+                        out.add(child.getFileName().toString());
+                    }
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw BackupException.runtime("could not list " + dir + ": " + e.getMessage(), null, e);
+        }
+        return out;
+    }
+
+    @Override
     public void delete(String path) {
         Path file = resolve(path);
         try {

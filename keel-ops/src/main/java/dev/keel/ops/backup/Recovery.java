@@ -104,10 +104,16 @@ public final class Recovery {
             throw BackupException.usage("no complete physical backup in the repository", "run keel backup full first");
         }
         WalArchive archive = new WalArchive(repository);
+        // A restore point can be in any segment, so a --name reads every header; the other targets only those of
+        // the segments after the chosen backup (an archive of thousands of segments made every restore read them).
         Map<String, WalArchive.Entry> wal = new java.util.HashMap<>();
-        for (WalArchive.Entry e : archive.list()) {
-            wal.put(e.name(), e);
+        if (target instanceof Target.Name) {
+            for (WalArchive.Entry e : archive.list()) {
+                wal.put(e.name(), e);
+            }
         }
+        java.util.function.Function<String, Optional<WalArchive.Entry>> archived = target instanceof Target.Name
+                ? name -> Optional.ofNullable(wal.get(name)) : archive::entry;
         Physical oldest = backups.get(0);
         Physical chosen;
         if (backupId != null) {
@@ -153,9 +159,9 @@ public final class Recovery {
         boolean anyArchived = false;
         boolean scanned = true;
         Instant lastArchived = null;
-        for (String name = WalArchive.segmentName(chosen.timeline(), lsn, SEGMENT); wal.containsKey(name);
-             name = WalArchive.segmentName(chosen.timeline(), lsn, SEGMENT)) {
-            WalArchive.Entry e = wal.get(name);
+        for (Optional<WalArchive.Entry> next = archived.apply(WalArchive.segmentName(chosen.timeline(), lsn, SEGMENT));
+             next.isPresent(); next = archived.apply(WalArchive.segmentName(chosen.timeline(), lsn, SEGMENT))) {
+            WalArchive.Entry e = next.get();
             anyArchived = true;
             latestLsn = e.endLsn();
             lastArchived = e.archivedAt();

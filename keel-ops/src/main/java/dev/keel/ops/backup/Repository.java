@@ -41,6 +41,22 @@ public interface Repository {
     /** The paths of all objects whose path starts with {@code prefix}, sorted; in-progress writes are not listed. */
     List<String> list(String prefix);
 
+    /**
+     * The names one level below {@code prefix} (ending in {@code /}) under which at least one object is stored,
+     * sorted: what S3 lists as common prefixes with the delimiter {@code /}. Objects directly under {@code prefix}
+     * are not among them. Cheaper than {@link #list} where only the next level is wanted.
+     */
+    default java.util.SortedSet<String> children(String prefix) {
+        java.util.SortedSet<String> out = new java.util.TreeSet<>();
+        for (String path : list(prefix)) {
+            int slash = path.indexOf('/', prefix.length());
+            if (slash > prefix.length()) {
+                out.add(path.substring(prefix.length(), slash));
+            }
+        }
+        return out;
+    }
+
     /** Deletes the object at {@code path}; deleting a missing object is not an error. */
     void delete(String path);
 }

@@ -385,6 +385,16 @@ public final class WalArchive {
     // ---- catalog ---------------------------------------------------------------------------------------
 
     /** Every archived file, sorted by name. */
+    /** Whether nothing is archived: a listing, no header read. */
+    public boolean isEmpty() {
+        return repository.list(PREFIX).stream().noneMatch(path -> path.endsWith(HEADER_SUFFIX));
+    }
+
+    /** The archived file {@code name} (a segment, history or backup label file), or empty; reads its header only. */
+    public Optional<Entry> entry(String name) {
+        return header(name).map(h -> entry(name, h));
+    }
+
     public List<Entry> list() {
         List<Entry> entries = new ArrayList<>();
         for (String path : repository.list(PREFIX)) {

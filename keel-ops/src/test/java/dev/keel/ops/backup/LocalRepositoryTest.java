@@ -57,6 +57,30 @@ class LocalRepositoryTest {
     }
 
     @Test
+    void children_areTheNamesOneLevelDownThatHoldObjects_asTheFullListingGivesThem() throws Exception {
+        LocalRepository repo = new LocalRepository(dir.resolve("repo"));
+        repo.put("backups/b1/manifest.json", new byte[1]);
+        repo.put("backups/b2/data/base.tar/000000.chunk", new byte[1]);
+        repo.put("backups/loose", new byte[1]);                       // an object, not a level
+        Files.createDirectories(dir.resolve("repo/backups/empty/data")); // a level without objects
+        Files.createDirectories(dir.resolve("repo/backups/writing"));
+        Files.write(dir.resolve("repo/backups/writing/.manifest.json.tmp-1"), new byte[1]); // a write in progress
+        repo.put("wal/x", new byte[1]);
+
+        assertThat(repo.children("backups/")).containsExactly("b1", "b2");
+        Repository listing = new Repository() { // the interface's own answer, from the full listing
+            public void put(String path, byte[] bytes) { }
+            public void put(String path, java.io.InputStream in) { }
+            public java.util.Optional<byte[]> get(String path) { return repo.get(path); }
+            public boolean exists(String path) { return repo.exists(path); }
+            public java.util.List<String> list(String prefix) { return repo.list(prefix); }
+            public void delete(String path) { }
+        };
+        assertThat(listing.children("backups/")).containsExactly("b1", "b2");
+        assertThat(repo.children("nothing/")).isEmpty();
+    }
+
+    @Test
     void paths_outsideTheRoot_areRejected() {
         LocalRepository repo = new LocalRepository(dir);
         for (String bad : new String[] {"../x", "/etc/passwd", "a//b", "a/./b", "a/", ""}) {
