@@ -8,16 +8,16 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Arrays handed from one thread to another, in order. At most {@code capacity} wait; the producer blocks beyond
+ * Arrays (or buffers) handed from one thread to another, in order. At most {@code capacity} wait; the producer blocks beyond
  * that. The producer ends the sequence with {@link #end}, or with {@link #fail}, whose exception the consumer's
  * {@link #take} then throws. A consumer that stops early {@link #abandon}s the pipe: from then on {@link #put}
  * drops its array and returns false at once, so a producer never waits for a reader that has gone.
  */
-final class ArrayPipe {
+final class ArrayPipe<T> {
 
-    private static final byte[] END = new byte[0];
+    private static final Object END = new Object();
 
-    private final BlockingQueue<byte[]> queue;
+    private final BlockingQueue<Object> queue;
     private volatile boolean abandoned;
     private volatile Exception failure;
     private boolean ended;
@@ -27,7 +27,7 @@ final class ArrayPipe {
     }
 
     /** Hands {@code array} on (the consumer owns it from now); false when the consumer has given up. */
-    boolean put(byte[] array) throws InterruptedIOException {
+    boolean put(T array) throws InterruptedIOException {
         try {
             while (!abandoned) {
                 if (queue.offer(array, 100, TimeUnit.MILLISECONDS)) {
@@ -46,9 +46,10 @@ final class ArrayPipe {
     }
 
     /** The last call of a producer that finished. */
+    @SuppressWarnings("unchecked")
     void end() {
         try {
-            put(END);
+            put((T) END);
         } catch (InterruptedIOException e) {
             // the producer is being stopped: whatever interrupted it reports the failure
         }
@@ -67,11 +68,12 @@ final class ArrayPipe {
     }
 
     /** The next array, or null after the end; throws what the producer failed with. */
-    byte[] take() throws IOException {
+    @SuppressWarnings("unchecked")
+    T take() throws IOException {
         if (ended) {
             return null;
         }
-        byte[] b;
+        Object b;
         try {
             b = queue.take();
         } catch (InterruptedException e) {
@@ -79,7 +81,7 @@ final class ArrayPipe {
             throw new InterruptedIOException("interrupted while waiting for data from another thread");
         }
         if (b != END) {
-            return b;
+            return (T) b;
         }
         ended = true;
         if (failure instanceof IOException io) {
@@ -91,17 +93,17 @@ final class ArrayPipe {
         return null;
     }
 
-    /** The arrays as one stream, for the consumer. */
-    InputStream stream() {
-        return stream(array -> { });
+    /** A pipe's arrays as one stream, for the consumer. */
+    static InputStream stream(ArrayPipe<byte[]> pipe) {
+        return stream(pipe, array -> { });
     }
 
-    /** The arrays as one stream, for the consumer; each array read to its end goes to {@code consumed}. */
-    InputStream stream(java.util.function.Consumer<byte[]> consumed) {
+    /** A pipe's arrays as one stream, for the consumer; each array read to its end goes to {@code consumed}. */
+    static InputStream stream(ArrayPipe<byte[]> pipe, java.util.function.Consumer<byte[]> consumed) {
         return new ArraysInputStream() {
             @Override
             protected byte[] nextArray() throws IOException {
-                return take();
+                return pipe.take();
             }
 
             @Override

@@ -2,6 +2,7 @@ package dev.keel.ops.backup;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.util.ArrayList;
@@ -105,45 +106,53 @@ public final class BackupReader {
     }
 
     /**
-     * Stream {@code name} a whole decrypted chunk at a time, for readers that take the arrays as they are; a framed
-     * stream is decompressed ahead of the reader, on a thread of its own, into arrays of the backup's chunk size.
+     * Stream {@code name} a whole decrypted chunk at a time, for readers that take the buffers as they are; a framed
+     * stream is decompressed ahead of the reader, on a thread of its own, into direct buffers that a file channel
+     * writes without copying them first.
      */
     Chunks chunks(String name) {
         ChunkInputStream chunks = chunkStream(name);
-        return chunks.entry.framing() == null ? chunks : new DecodedChunks(name, stream(name), DECODED);
+        return chunks.entry.framing() == null ? chunks : new DecodedChunks(name, chunks);
     }
 
     /**
-     * The size of a framed stream's decompressed arrays. The restore's writes hold a few of them at a time, so
+     * The size of a framed stream's decompressed buffers. The restore's writes hold a few of them at a time, so
      * smaller ones keep less memory touched (each fresh page is a fault) without more system calls: the writers
      * write at most 1 MiB per call anyway.
      */
     private static final int DECODED = 1 << 20;
 
-    /** A framed stream's decompressed bytes in arrays, decompressed on a thread of its own while the caller works. */
+    /**
+     * A framed stream's decompressed bytes in direct buffers, decompressed on a thread of its own while the caller
+     * works. Handed a heap array, {@code FileChannel.write} first copies it into a direct buffer (a quarter of a
+     * restore's writing threads' time, bench/RESULTS.md); zstd writes into these directly.
+     */
     private static final class DecodedChunks implements Chunks {
-        private final ArrayPipe pipe = new ArrayPipe(READ_AHEAD);
-        private final java.util.Queue<byte[]> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        private final int size;
+        private final ArrayPipe<ByteBuffer> pipe = new ArrayPipe<>(READ_AHEAD);
+        private final java.util.Queue<ByteBuffer> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-        DecodedChunks(String name, InputStream decoded, int size) {
-            this.size = size;
+        DecodedChunks(String name, InputStream framed) {
             Thread thread = new Thread(() -> {
-                try (decoded) {
-                    int n;
-                    do {
-                        byte[] b = free.poll(); // only arrays the caller gave back: it may keep the others
-                        b = b != null ? b : new byte[size];
-                        n = decoded.readNBytes(b, 0, size);
-                        if (n > 0 && !pipe.put(n == size ? b : Arrays.copyOf(b, n))) {
+                try (framed; DirectZstd zstd = new DirectZstd(framed)) {
+                    while (true) {
+                        ByteBuffer out = free.poll(); // only buffers the caller gave back: it may keep the others
+                        out = out != null ? out.clear() : ByteBuffer.allocateDirect(DECODED);
+                        zstd.fill(out);
+                        out.flip();
+                        if (out.hasRemaining() && !pipe.put(out)) {
                             return; // closed by the reader
                         }
-                    } while (n == size);
+                        if (!zstd.hasRemaining()) {
+                            break;
+                        }
+                    }
                     pipe.end();
                 } catch (BackupException e) {
                     pipe.fail(e); // a missing or damaged chunk, named
                 } catch (IOException | RuntimeException e) {
-                    pipe.fail(new IOException("decompressing the backup failed: " + e.getMessage(), e));
+                    Throwable c = e instanceof java.io.UncheckedIOException u ? u.getCause() : e;
+                    pipe.fail(c instanceof BackupException be ? be
+                            : new IOException("decompressing the backup failed: " + c.getMessage(), c));
                 }
             }, "keel-decode-" + name);
             thread.setDaemon(true);
@@ -151,21 +160,59 @@ public final class BackupReader {
         }
 
         @Override
-        public byte[] next() throws IOException {
+        public ByteBuffer next() throws IOException {
             return pipe.take();
         }
 
         @Override
-        public void recycle(byte[] chunk) {
-            if (chunk.length == size) {
+        public void recycle(ByteBuffer chunk) {
+            if (chunk.isDirect() && chunk.capacity() == DECODED) {
                 free.add(chunk);
             }
         }
 
-        /** Stops the decompressing thread at its next array; it closes the stream itself, never under a read. */
+        /** Stops the decompressing thread at its next buffer; it closes the stream itself, never under a read. */
         @Override
         public void close() {
             pipe.abandon();
+        }
+    }
+
+    /** zstd from a stream of compressed bytes into direct buffers, through a direct source buffer it refills. */
+    private static final class DirectZstd extends com.github.luben.zstd.ZstdDirectBufferDecompressingStreamNoFinalizer {
+        private final InputStream framed;
+        private final byte[] staging;
+        private boolean ended;
+
+        DirectZstd(InputStream framed) {
+            super(ByteBuffer.allocateDirect(128 * 1024).flip());
+            this.framed = framed;
+            this.staging = new byte[128 * 1024];
+        }
+
+        @Override
+        protected ByteBuffer refill(ByteBuffer toRefill) {
+            toRefill.clear();
+            try {
+                int n = ended ? -1 : framed.read(staging, 0, Math.min(staging.length, toRefill.capacity()));
+                if (n > 0) {
+                    toRefill.put(staging, 0, n);
+                } else {
+                    ended = true;
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return toRefill.flip();
+        }
+
+        /** Fills {@code out} or decompresses everything there is; throws when the input ends inside a frame. */
+        void fill(ByteBuffer out) throws IOException {
+            while (out.hasRemaining() && hasRemaining()) {
+                if (read(out) == 0 && ended && !source.hasRemaining()) {
+                    throw new IOException("the compressed stream ends inside a zstd frame");
+                }
+            }
         }
     }
 
@@ -235,15 +282,18 @@ public final class BackupReader {
 
     /** A stream's decrypted chunks in order. */
     interface Chunks extends AutoCloseable {
-        /** The next chunk's bytes (the caller may keep the array), or null after the last one. */
-        byte[] next() throws IOException;
+        /**
+         * The next chunk's bytes from its position to its limit (the caller may keep the buffer: a heap array's, or
+         * a direct one), or null after the last one.
+         */
+        ByteBuffer next() throws IOException;
 
         /**
-         * Gives back an array {@link #next} returned, once nothing reads it any more, so that it can be filled again
+         * Gives back a buffer {@link #next} returned, once nothing reads it any more, so that it can be filled again
          * instead of allocating (and zeroing, and collecting) megabytes per chunk. Optional: a caller may keep
-         * arrays; may be called from any thread.
+         * buffers; may be called from any thread.
          */
-        default void recycle(byte[] chunk) {
+        default void recycle(ByteBuffer chunk) {
         }
 
         @Override
@@ -274,15 +324,17 @@ public final class BackupReader {
         }
 
         @Override
-        public void recycle(byte[] chunk) {
-            if (chunk.length == fullSize && chunk.length > 0) {
-                free.add(chunk);
+        public void recycle(ByteBuffer chunk) {
+            if (chunk.hasArray()) {
+                consumed(chunk.array());
             }
         }
 
         @Override
         protected void consumed(byte[] array) {
-            recycle(array);
+            if (array.length == fullSize && array.length > 0) {
+                free.add(array);
+            }
         }
 
         private byte[] rawArray(int length) {
@@ -296,11 +348,12 @@ public final class BackupReader {
         }
 
         @Override
-        public byte[] next() throws IOException {
+        public ByteBuffer next() throws IOException {
             if (!betweenArrays()) {
                 throw new IllegalStateException("read as a stream and by chunks at once");
             }
-            return nextArray();
+            byte[] next = nextArray();
+            return next == null ? null : ByteBuffer.wrap(next);
         }
 
         private byte[] nextChunk() throws IOException {

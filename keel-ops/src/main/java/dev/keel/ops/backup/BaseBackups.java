@@ -293,11 +293,11 @@ public final class BaseBackups {
      */
     private static long storeFramed(InputStream in, BackupWriter.ChunkOutputStream tar, Framing framing,
                                     FileList.Writer list, String id, Progress progress) throws IOException {
-        ArrayPipe copies = new ArrayPipe(8);
+        ArrayPipe<byte[]> copies = new ArrayPipe<>(8);
         java.util.Queue<byte[]> free = new java.util.concurrent.ConcurrentLinkedQueue<>(); // copies read to the end
         long[] decoded = {0};
         CompletableFuture<Void> indexer = CompletableFuture.runAsync(() -> {
-            try (InputStream plain = framing.decode(copies.stream(free::add))) {
+            try (InputStream plain = framing.decode(ArrayPipe.stream(copies, free::add))) {
                 CountingInputStream counted = new CountingInputStream(plain, null, n -> progress.set(decoded[0] = n));
                 TarIndexer.index(counted, (path, index, hash, block, length) -> id, list::add);
                 counted.transferTo(OutputStream.nullOutputStream());

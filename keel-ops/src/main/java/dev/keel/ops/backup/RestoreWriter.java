@@ -84,6 +84,15 @@ final class RestoreWriter implements AutoCloseable {
 
     /** As {@link #write(OpenFile, byte[], int, int, long)}; {@code whenDone} runs once the write finished or failed. */
     void write(OpenFile file, byte[] data, int off, int len, long position, Runnable whenDone) throws IOException {
+        write(file, ByteBuffer.wrap(data, off, len), position, whenDone);
+    }
+
+    /**
+     * Writes {@code data}'s remaining bytes at {@code position} of {@code file}, on one of the threads: a direct
+     * buffer as it is, a heap one through the thread's direct buffer. Its bytes must not change until the write is
+     * done; {@code whenDone} runs once it finished or failed.
+     */
+    void write(OpenFile file, ByteBuffer data, long position, Runnable whenDone) throws IOException {
         failIfFailed();
         try {
             slots.acquire();
@@ -94,17 +103,24 @@ final class RestoreWriter implements AutoCloseable {
         file.retain();
         file.thread.execute(() -> {
             try {
-                ByteBuffer direct = DIRECT.get();
                 long at = position;
-                int done = 0;
-                while (done < len && failure == null) {
-                    int n = Math.min(direct.capacity(), len - done);
-                    direct.clear();
-                    direct.put(data, off + done, n).flip();
-                    while (direct.hasRemaining()) {
-                        at += file.channel.write(direct, at);
+                if (data.isDirect()) {
+                    ByteBuffer d = data.duplicate();
+                    while (d.hasRemaining() && failure == null) {
+                        at += file.channel.write(d, at);
                     }
-                    done += n;
+                } else {
+                    ByteBuffer direct = DIRECT.get();
+                    ByteBuffer heap = data.duplicate();
+                    while (heap.hasRemaining() && failure == null) {
+                        int n = Math.min(direct.capacity(), heap.remaining());
+                        direct.clear();
+                        direct.put(direct.position(), heap, heap.position(), n).limit(n);
+                        heap.position(heap.position() + n);
+                        while (direct.hasRemaining()) {
+                            at += file.channel.write(direct, at);
+                        }
+                    }
                 }
             } catch (IOException | RuntimeException e) {
                 fail(new IOException("could not write " + file.path + ": " + e, e));

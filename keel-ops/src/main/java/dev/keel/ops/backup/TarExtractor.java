@@ -2,6 +2,7 @@ package dev.keel.ops.backup;
 
 import dev.keel.core.progress.Progress;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -10,7 +11,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 
 /**
  * Extracts a full backup's tar (pg_basebackup's, byte for byte) into a data directory straight from the decrypted
- * chunks: file contents are handed to a {@link RestoreWriter} as slices of the chunk arrays, without copying
+ * chunks: file contents are handed to a {@link RestoreWriter} as slices of the chunk buffers, without copying
  * them into a stream first, while the reader's own thread decrypts the next chunks.
  *
  * <p>pg_basebackup writes plain ustar: directories, regular files and symlinks with names under 100 bytes.
@@ -26,19 +27,19 @@ final class TarExtractor {
     private final RestoreWriter writer = new RestoreWriter();
 
     // The chunk being read, the position in it, and who still reads it (this parser and the writes not done).
-    private byte[] chunk = new byte[0];
+    private ByteBuffer chunk = ByteBuffer.allocate(0);
     private Held held;
     private int pos;
     private long total;
     private BackupReader.Chunks source;
 
-    /** A chunk array and its readers: given back to the source once the last one is done with it. */
+    /** A chunk buffer and its readers: given back to the source once the last one is done with it. */
     private final class Held {
-        private final byte[] array;
+        private final ByteBuffer buffer;
         private final java.util.concurrent.atomic.AtomicInteger refs = new java.util.concurrent.atomic.AtomicInteger(1);
 
-        Held(byte[] array) {
-            this.array = array;
+        Held(ByteBuffer buffer) {
+            this.buffer = buffer;
         }
 
         Runnable retain() {
@@ -48,7 +49,7 @@ final class TarExtractor {
 
         void release() {
             if (refs.decrementAndGet() == 0) {
-                source.recycle(array);
+                source.recycle(buffer);
             }
         }
     }
@@ -109,11 +110,11 @@ final class TarExtractor {
         try {
             long position = 0;
             while (position < size) {
-                if (pos == chunk.length && !nextChunk(chunks)) {
+                if (pos == chunk.limit() && !nextChunk(chunks)) {
                     throw damaged("it ends inside " + dataDir.relativize(out));
                 }
-                int n = (int) Math.min(size - position, chunk.length - pos);
-                writer.write(file, chunk, pos, n, position, held.retain()); // the array is reused after the write
+                int n = (int) Math.min(size - position, chunk.limit() - pos);
+                writer.write(file, chunk.slice(pos, n), position, held.retain()); // the buffer is reused after the write
                 pos += n;
                 position += n;
                 total += n;
@@ -124,10 +125,10 @@ final class TarExtractor {
         }
         long padding = (RECORD - size % RECORD) % RECORD;
         while (padding > 0) {
-            if (pos == chunk.length && !nextChunk(chunks)) {
+            if (pos == chunk.limit() && !nextChunk(chunks)) {
                 throw damaged("it ends inside " + dataDir.relativize(out));
             }
-            int n = (int) Math.min(padding, chunk.length - pos);
+            int n = (int) Math.min(padding, chunk.limit() - pos);
             pos += n;
             padding -= n;
         }
@@ -137,14 +138,14 @@ final class TarExtractor {
     private boolean fill(BackupReader.Chunks chunks, byte[] header) throws IOException {
         int have = 0;
         while (have < RECORD) {
-            if (pos == chunk.length && !nextChunk(chunks)) {
+            if (pos == chunk.limit() && !nextChunk(chunks)) {
                 if (have == 0) {
                     return false;
                 }
                 throw damaged("it ends inside a tar header");
             }
-            int n = Math.min(RECORD - have, chunk.length - pos);
-            System.arraycopy(chunk, pos, header, have, n);
+            int n = Math.min(RECORD - have, chunk.limit() - pos);
+            chunk.get(pos, header, have, n);
             pos += n;
             have += n;
         }
@@ -152,19 +153,19 @@ final class TarExtractor {
     }
 
     private boolean nextChunk(BackupReader.Chunks chunks) throws IOException {
-        byte[] next;
+        ByteBuffer next;
         do {
             next = chunks.next();
             if (next == null) {
                 return false;
             }
-        } while (next.length == 0);
+        } while (!next.hasRemaining());
         if (held != null) {
             held.release(); // the writer may still hold the previous array: it gives it back when done
         }
         chunk = next;
         held = new Held(next);
-        pos = 0;
+        pos = next.position();
         return true;
     }
 

@@ -13,7 +13,7 @@ class ArrayPipeTest {
 
     @Test
     void stream_readsEveryArrayInOrder_acrossThreads_thenEnds() throws Exception {
-        ArrayPipe pipe = new ArrayPipe(2);
+        ArrayPipe<byte[]> pipe = new ArrayPipe<>(2);
         CompletableFuture<Void> producer = CompletableFuture.runAsync(() -> {
             try {
                 for (int i = 0; i < 100; i++) {
@@ -26,7 +26,7 @@ class ArrayPipeTest {
             }
         });
 
-        byte[] all = pipe.stream().readAllBytes();
+        byte[] all = ArrayPipe.stream(pipe).readAllBytes();
 
         producer.join();
         assertThat(all).hasSize(200);
@@ -39,20 +39,20 @@ class ArrayPipeTest {
 
     @Test
     void take_throwsWhatTheProducerFailedWith_afterTheArraysBeforeIt() throws Exception {
-        ArrayPipe pipe = new ArrayPipe(4);
+        ArrayPipe<byte[]> pipe = new ArrayPipe<>(4);
         pipe.put(new byte[] {1});
         pipe.fail(new IOException("chunk 3 is corrupt"));
 
         assertThat(pipe.take()).containsExactly(1);
         assertThatThrownBy(pipe::take).isInstanceOf(IOException.class).hasMessage("chunk 3 is corrupt");
-        ArrayPipe runtime = new ArrayPipe(1);
+        ArrayPipe<byte[]> runtime = new ArrayPipe<>(1);
         runtime.fail(BackupException.runtime("backup b stream s chunk 0 is missing", null, null));
         assertThatThrownBy(runtime::take).isInstanceOf(BackupException.class).hasMessageContaining("is missing");
     }
 
     @Test
     void abandon_releasesAProducerWaitingOnAFullPipe_andRefusesLaterArrays() throws Exception {
-        ArrayPipe pipe = new ArrayPipe(1);
+        ArrayPipe<byte[]> pipe = new ArrayPipe<>(1);
         pipe.put(new byte[] {1});
         CompletableFuture<Boolean> blocked = CompletableFuture.supplyAsync(() -> {
             try {

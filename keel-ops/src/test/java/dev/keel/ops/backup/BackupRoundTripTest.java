@@ -65,9 +65,9 @@ class BackupRoundTripTest {
         java.io.ByteArrayOutputStream read = new java.io.ByteArrayOutputStream();
         java.util.Set<byte[]> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         try (BackupReader.Chunks chunks = BackupReader.open(repo, "b1", TestKeys.A.getPrivate()).chunks("s")) {
-            for (byte[] c = chunks.next(); c != null; c = chunks.next()) {
-                read.write(c);
-                distinct.add(c);
+            for (java.nio.ByteBuffer c = chunks.next(); c != null; c = chunks.next()) {
+                read.write(bytes(c));
+                distinct.add(c.array());
                 chunks.recycle(c);
             }
         }
@@ -103,13 +103,45 @@ class BackupRoundTripTest {
         BackupReader reader = BackupReader.open(repo, "b1", TestKeys.A.getPrivate());
         assertThat(TestKeys.readAll(reader.stream("base.tar"))).isEqualTo(data);
         java.io.ByteArrayOutputStream chunks = new java.io.ByteArrayOutputStream();
+        java.util.Set<java.nio.ByteBuffer> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         try (BackupReader.Chunks c = reader.chunks("base.tar")) {
-            for (byte[] b = c.next(); b != null; b = c.next()) {
-                chunks.write(b);
+            for (java.nio.ByteBuffer b = c.next(); b != null; b = c.next()) {
+                assertThat(b.isDirect()).as("decompressed into direct memory, for the file channel").isTrue();
+                chunks.write(bytes(b));
+                distinct.add(b);
+                c.recycle(b);
             }
         }
         assertThat(chunks.toByteArray()).isEqualTo(data);
         assertThat(BackupReader.metadataOf(repo, "b1")).containsEntry("rawBytes", String.valueOf(data.length));
+    }
+
+    private static byte[] bytes(java.nio.ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
+
+    @Test
+    void framedStream_cutInsideItsFrame_failsWhenRead_insteadOfHanging() throws Exception {
+        Repository repo = new LocalRepository(dir);
+        byte[] data = new byte[200_000];
+        new Random(3).nextBytes(data);
+        byte[] framed = com.github.luben.zstd.Zstd.compress(data);
+        BackupWriter writer = BackupWriter.open(repo, "b1", TestKeys.A.getPublic(), Compression.ZSTD, 4096);
+        try (BackupWriter.ChunkOutputStream out = writer.stream("base.tar", Framing.ZSTD)) {
+            out.write(framed, 0, framed.length / 2); // authentic chunks, but the frame stops halfway
+            out.decodedBytes(data.length);
+        }
+        writer.complete(Map.of());
+
+        try (BackupReader.Chunks c = BackupReader.open(repo, "b1", TestKeys.A.getPrivate()).chunks("base.tar")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+                while (c.next() != null) {
+                    // read to the end
+                }
+            }).isInstanceOf(java.io.IOException.class).hasMessageContaining("ends inside a zstd frame");
+        }
     }
 
     @Test
