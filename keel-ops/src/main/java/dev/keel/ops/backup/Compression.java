@@ -15,8 +15,6 @@ public enum Compression {
 
     // Level 1: on a pgbench database it stores 1% less than level 3 at 1.3x the speed (bench/RESULTS.md).
     private static final int ZSTD_LEVEL = 1;
-    // One compression buffer per sealing thread: a fresh one per chunk is megabytes zeroed for nothing.
-    private static final ThreadLocal<byte[]> ZSTD_OUT = new ThreadLocal<>();
     private static final LZ4Factory LZ4_FACTORY = LZ4Factory.fastestInstance();
 
     /** The name written into manifests: {@code zstd}, {@code lz4}, {@code none}. */
@@ -61,26 +59,6 @@ public enum Compression {
         };
     }
 
-    byte[] compress(byte[] raw, int length) {
-        return switch (this) {
-            case ZSTD -> {
-                int bound = (int) Zstd.compressBound(length);
-                byte[] out = ZSTD_OUT.get();
-                if (out == null || out.length < bound) {
-                    out = new byte[bound];
-                    ZSTD_OUT.set(out);
-                }
-                long n = Zstd.compressByteArray(out, 0, out.length, raw, 0, length, ZSTD_LEVEL);
-                if (Zstd.isError(n)) {
-                    throw BackupException.runtime("zstd compression failed: " + Zstd.getErrorName(n));
-                }
-                yield java.util.Arrays.copyOf(out, (int) n);
-            }
-            case LZ4 -> LZ4_FACTORY.fastCompressor().compress(raw, 0, length);
-            case NONE -> java.util.Arrays.copyOf(raw, length);
-        };
-    }
-
     /**
      * Decompresses {@code stored[off, off + len)} into the whole of {@code out}, which has the raw length; throws
      * {@link IllegalStateException} when it does not decompress to exactly that many bytes.
@@ -102,25 +80,5 @@ public enum Compression {
         if (n != out.length) {
             throw new IllegalStateException("decompressed to " + n + " bytes, expected " + out.length);
         }
-    }
-
-    /** Decompresses to exactly {@code rawLength} bytes or throws {@link IllegalStateException}. */
-    byte[] decompress(byte[] stored, int rawLength) {
-        byte[] out = switch (this) {
-            case ZSTD -> {
-                byte[] buf = new byte[rawLength];
-                long n = Zstd.decompressByteArray(buf, 0, rawLength, stored, 0, stored.length);
-                if (Zstd.isError(n)) {
-                    throw new IllegalStateException("zstd: " + Zstd.getErrorName(n));
-                }
-                yield n == rawLength ? buf : java.util.Arrays.copyOf(buf, (int) n);
-            }
-            case LZ4 -> LZ4_FACTORY.safeDecompressor().decompress(stored, rawLength);
-            case NONE -> stored;
-        };
-        if (out.length != rawLength) {
-            throw new IllegalStateException("decompressed to " + out.length + " bytes, expected " + rawLength);
-        }
-        return out;
     }
 }

@@ -79,12 +79,7 @@ final class RestoreWriter implements AutoCloseable {
      * not change until the write is done: pass a copy, or an array that is never reused.
      */
     void write(OpenFile file, byte[] data, int off, int len, long position) throws IOException {
-        write(file, data, off, len, position, null);
-    }
-
-    /** As {@link #write(OpenFile, byte[], int, int, long)}; {@code whenDone} runs once the write finished or failed. */
-    void write(OpenFile file, byte[] data, int off, int len, long position, Runnable whenDone) throws IOException {
-        write(file, ByteBuffer.wrap(data, off, len), position, whenDone);
+        write(file, ByteBuffer.wrap(data, off, len), position, null);
     }
 
     /**
@@ -115,7 +110,7 @@ final class RestoreWriter implements AutoCloseable {
                     while (heap.hasRemaining() && failure == null) {
                         int n = Math.min(direct.capacity(), heap.remaining());
                         direct.clear();
-                        direct.put(direct.position(), heap, heap.position(), n).limit(n);
+                        direct.put(0, heap, heap.position(), n).limit(n);
                         heap.position(heap.position() + n);
                         while (direct.hasRemaining()) {
                             at += file.channel.write(direct, at);
