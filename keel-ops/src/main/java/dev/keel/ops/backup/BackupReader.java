@@ -112,7 +112,7 @@ public final class BackupReader {
      */
     Chunks chunks(String name) {
         ChunkInputStream chunks = chunkStream(name);
-        return chunks.entry.framing() == null ? chunks : new DecodedChunks(name, chunks);
+        return chunks.entry.framing() == null ? chunks : new DecodedChunks(name, chunks.entry.framing(), chunks);
     }
 
     /**
@@ -125,24 +125,24 @@ public final class BackupReader {
     /**
      * A framed stream's decompressed bytes in direct buffers, decompressed on a thread of its own while the caller
      * works. Handed a heap array, {@code FileChannel.write} first copies it into a direct buffer (a quarter of a
-     * restore's writing threads' time, bench/RESULTS.md); zstd writes into these directly.
+     * restore's writing threads' time, bench/RESULTS.md); the decoder writes into these directly.
      */
     private static final class DecodedChunks implements Chunks {
         private final ArrayPipe<ByteBuffer> pipe = new ArrayPipe<>(READ_AHEAD);
         private final java.util.Queue<ByteBuffer> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-        DecodedChunks(String name, InputStream framed) {
+        DecodedChunks(String name, Framing framing, InputStream framed) {
             Thread thread = new Thread(() -> {
-                try (framed; DirectZstd zstd = new DirectZstd(framed)) {
+                try (framed; Framing.DirectDecoder decoder = framing.directDecoder(framed)) {
                     while (true) {
                         ByteBuffer out = free.poll(); // only buffers the caller gave back: it may keep the others
                         out = out != null ? out.clear() : ByteBuffer.allocateDirect(DECODED);
-                        zstd.fill(out);
+                        decoder.fill(out);
                         out.flip();
                         if (out.hasRemaining() && !pipe.put(out)) {
                             return; // closed by the reader
                         }
-                        if (!zstd.hasRemaining()) {
+                        if (!decoder.hasRemaining()) {
                             break;
                         }
                     }
@@ -175,44 +175,6 @@ public final class BackupReader {
         @Override
         public void close() {
             pipe.abandon();
-        }
-    }
-
-    /** zstd from a stream of compressed bytes into direct buffers, through a direct source buffer it refills. */
-    private static final class DirectZstd extends com.github.luben.zstd.ZstdDirectBufferDecompressingStreamNoFinalizer {
-        private final InputStream framed;
-        private final byte[] staging;
-        private boolean ended;
-
-        DirectZstd(InputStream framed) {
-            super(ByteBuffer.allocateDirect(128 * 1024).flip());
-            this.framed = framed;
-            this.staging = new byte[128 * 1024];
-        }
-
-        @Override
-        protected ByteBuffer refill(ByteBuffer toRefill) {
-            toRefill.clear();
-            try {
-                int n = ended ? -1 : framed.read(staging, 0, Math.min(staging.length, toRefill.capacity()));
-                if (n > 0) {
-                    toRefill.put(staging, 0, n);
-                } else {
-                    ended = true;
-                }
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-            return toRefill.flip();
-        }
-
-        /** Fills {@code out} or decompresses everything there is; throws when the input ends inside a frame. */
-        void fill(ByteBuffer out) throws IOException {
-            while (out.hasRemaining() && hasRemaining()) {
-                if (read(out) == 0 && ended && !source.hasRemaining()) {
-                    throw new IOException("the compressed stream ends inside a zstd frame");
-                }
-            }
         }
     }
 

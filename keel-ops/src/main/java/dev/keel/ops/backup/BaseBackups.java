@@ -287,6 +287,9 @@ public final class BaseBackups {
         });
     }
 
+    /** The arrays in which a server-compressed tar goes to its indexing thread. */
+    private static final int COPY = 1 << 20;
+
     /**
      * Stores the compressed tar from {@code in} into {@code tar} as it comes, while a second thread decompresses a
      * copy and indexes it into {@code list}. Returns the decompressed size.
@@ -317,13 +320,13 @@ public final class BaseBackups {
             int n;
             do {
                 byte[] buf = free.poll();
-                buf = buf != null && buf.length == 1 << 20 ? buf : new byte[1 << 20];
-                n = in.readNBytes(buf, 0, buf.length);
+                buf = buf != null && buf.length == COPY ? buf : new byte[COPY];
+                n = in.readNBytes(buf, 0, COPY);
                 if (n > 0) {
                     tar.write(buf, 0, n);
-                    copies.put(n == buf.length ? buf : java.util.Arrays.copyOf(buf, n)); // dropped once the indexer failed
+                    copies.put(n == COPY ? buf : java.util.Arrays.copyOf(buf, n)); // dropped once the indexer failed
                 }
-            } while (n == 1 << 20);
+            } while (n == COPY);
         } finally {
             copies.end();
         }

@@ -3,6 +3,7 @@ package dev.keel.ops.backup;
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.util.Locale;
 
 /**
@@ -14,7 +15,7 @@ import java.util.Locale;
 enum Framing {
     ZSTD;
 
-    /** The name written into manifests: {@code zstd} or {@code lz4}. */
+    /** The name written into manifests: {@code zstd}. */
     String id() {
         return name().toLowerCase(Locale.ROOT);
     }
@@ -42,4 +43,60 @@ enum Framing {
             case ZSTD -> new ZstdInputStreamNoFinalizer(framed);
         };
     }
+
+    /** A decoder of {@code framed} into direct buffers, for writing with a file channel without a copy. */
+    DirectDecoder directDecoder(InputStream framed) {
+        return switch (this) {
+            case ZSTD -> new DirectZstd(framed);
+        };
+    }
+
+    /** Decompresses into direct buffers; closing it does not close its input. */
+    interface DirectDecoder extends java.io.Closeable {
+        /** Fills {@code out} or decompresses everything there is; throws when the input ends inside a frame. */
+        void fill(ByteBuffer out) throws IOException;
+
+        /** Whether more decompressed bytes remain. */
+        boolean hasRemaining();
+    }
+
+    /** zstd from a stream of compressed bytes into direct buffers, through a direct source buffer it refills. */
+    private static final class DirectZstd extends com.github.luben.zstd.ZstdDirectBufferDecompressingStreamNoFinalizer
+            implements DirectDecoder {
+        private final InputStream framed;
+        private final byte[] staging;
+        private boolean ended;
+
+        DirectZstd(InputStream framed) {
+            super(ByteBuffer.allocateDirect(128 * 1024).flip());
+            this.framed = framed;
+            this.staging = new byte[128 * 1024];
+        }
+
+        @Override
+        protected ByteBuffer refill(ByteBuffer toRefill) {
+            toRefill.clear();
+            try {
+                int n = ended ? -1 : framed.read(staging, 0, Math.min(staging.length, toRefill.capacity()));
+                if (n > 0) {
+                    toRefill.put(staging, 0, n);
+                } else {
+                    ended = true;
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return toRefill.flip();
+        }
+
+        @Override
+        public void fill(ByteBuffer out) throws IOException {
+            while (out.hasRemaining() && hasRemaining()) {
+                if (read(out) == 0 && ended && !source.hasRemaining()) {
+                    throw new IOException("the compressed stream ends inside a zstd frame");
+                }
+            }
+        }
+    }
 }
+
