@@ -85,8 +85,12 @@ public final class Main {
         return cmd;
     }
 
-    /** Root options that take a value: their value is never a command name. */
-    private static final java.util.Set<String> ROOT_OPTIONS_WITH_VALUE = java.util.Set.of("--project", "--target", "--url");
+    /** The names of the root options that take a value (their value is never a command name), read from KeelCommand. */
+    private static final java.util.Set<String> ROOT_OPTIONS_WITH_VALUE = java.util.Arrays.stream(
+                    KeelCommand.class.getDeclaredFields())
+            .filter(f -> f.getType() != boolean.class && f.isAnnotationPresent(CommandLine.Option.class))
+            .flatMap(f -> java.util.Arrays.stream(f.getAnnotation(CommandLine.Option.class).names()))
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     /**
      * The command {@code args} name, or null for anything that needs the whole tree: no command, an unknown one,

@@ -14,6 +14,8 @@ class MainTreeTest {
         assertThat(Main.namedCommand("restore", "--to", "x")).isEqualTo(BackupCommands.Restore.class);
         assertThat(Main.namedCommand("--project", "backup", "--json", "inspect")).isEqualTo(InspectCommand.class);
         assertThat(Main.namedCommand("--target=prod", "backup", "list")).isEqualTo(BackupCommands.Backup.class);
+        assertThat(Main.namedCommand("--url", "check", "restore")).isEqualTo(BackupCommands.Restore.class);
+        assertThat(Main.namedCommand("--json", "check")).isEqualTo(CheckCommand.class); // a flag takes no value
         assertThat(Main.namedCommand("help", "restore")).isNull();
         assertThat(Main.namedCommand("completion")).isNull();
         assertThat(Main.namedCommand("restor")).isNull();

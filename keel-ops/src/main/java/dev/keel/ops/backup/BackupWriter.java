@@ -89,10 +89,10 @@ public final class BackupWriter {
     }
 
     /**
-     * Starts getting the JIT to compile the encryption code, on a background thread, and returns at once. A caller
-     * about to take a backup calls it as early as it can: with PostgreSQL compressing on the server the first chunks
-     * arrive within milliseconds, and until the JDK's AES-GCM is compiled they are encrypted at a fraction of the speed.
-     * {@link #open} does it too, which may be too late.
+     * Starts loading the native crypto provider (or, where it does not load, getting the JIT to compile the JDK's
+     * AES-GCM) on a background thread, and returns at once. A caller about to take a backup calls it as early as it
+     * can: with PostgreSQL compressing on the server the first chunks arrive within milliseconds. {@link #open} does
+     * it too, which may be too late.
      */
     public static void warmUp() {
         Warmup.encrypt();

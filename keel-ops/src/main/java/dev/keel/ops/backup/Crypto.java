@@ -19,7 +19,7 @@ import javax.crypto.Cipher;
  * has said bulk work lies ahead ({@link #wantNative}, which {@link Warmup} calls at the start of every backup, restore,
  * verify and dump, and loads it on a background thread), for inputs of {@value #BULK} bytes or more. A WAL push or
  * fetch (one segment, a JVM of its own), key ids and manifests use the JDK's: measured on a pgbench segment, a push
- * took 0.37-0.42 s with the JDK's GCM and 0.48-0.55 s loading ACCP for it. Either way the output is standard AES-GCM
+ * took 0.35-0.39 s with the JDK's GCM and 0.48-0.55 s loading ACCP for it (bench/RESULTS.md). Either way the output is standard AES-GCM
  * and SHA-256, so backups read the same.
  */
 final class Crypto {

@@ -28,7 +28,7 @@ record Manifest(String backupId, Instant created, SealedKey sealedKey, List<Seal
 
     /**
      * One stream; {@code noncePrefix} is the random first 4 bytes of every chunk nonce of the stream. A stream with a
-     * {@code framing} holds bytes that came compressed (zstd or lz4 frames, from PostgreSQL's server-side
+     * {@code framing} holds bytes that came compressed (zstd frames, from PostgreSQL's server-side
      * compression): its chunks are stored without chunk compression, a reader decompresses the whole stream, and
      * {@code decodedBytes} is its size once decompressed. Without framing, {@code decodedBytes} is -1.
      */

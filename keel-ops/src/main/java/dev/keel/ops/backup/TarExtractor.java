@@ -161,7 +161,7 @@ final class TarExtractor {
             }
         } while (!next.hasRemaining());
         if (held != null) {
-            held.release(); // the writer may still hold the previous array: it gives it back when done
+            held.release(); // the writer may still hold the previous buffer: it gives it back when done
         }
         chunk = next;
         held = new Held(next);

@@ -135,7 +135,8 @@ public final class WalCommandLine {
             }
         }
         // A push or fetch is one short JVM with one segment: C1 alone starts it sooner, and the JDK's GCM (see Crypto)
-        // is quick enough for a segment without C2's intrinsics (0.37-0.42 s a push, against 0.45-0.57 s tiered).
+        // is quick enough for a segment without C2's intrinsics (bench/RESULTS.md: 0.35-0.39 s a push, against
+        // 0.38-0.44 s for the tiered jar before).
         String jit = "-XX:TieredStopAtLevel=1\n";
         String args = "-XX:+UseSerialGC\n-XX:-UsePerfData\n-Xshare:auto\n" + classArchive(System.getenv()) + jit + "-cp\n"
                 + argQuote(String.join(java.io.File.pathSeparator, cp)) + "\n" + WalCommandLine.class.getName() + "\n";
