@@ -4,6 +4,11 @@
 # -XX:DumpLoadedClassList and keeps every class any of them loaded, the JDK's included. Run it after large
 # changes: a class missing from the list still loads, from the jar, and a class gone from the jar is skipped.
 set -euo pipefail
+case "${1:-}" in
+  "") ;;
+  -h|--help) sed -n '2,5p' "$0" | sed 's/^# //'; exit 0 ;;
+  *) echo "refresh.sh: no arguments expected, got '$1' (see --help)" >&2; exit 2 ;;
+esac
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$(mktemp -d /var/tmp/keel-cds-XXXX)"
 lists="$work/lists"; mkdir "$lists"
