@@ -109,6 +109,9 @@ public record ProjectConfig(
 
         static final BackupConfig DEFAULT = new BackupConfig(null, null, null);
 
+        /** The values {@code backup.compression} takes (keel-ops' Compression has one constant for each). */
+        public static final java.util.List<String> COMPRESSIONS = java.util.List.of("zstd", "lz4", "none");
+
         public BackupConfig {
             repository = repository == null || repository.isBlank() ? ".keel/backups" : repository;
             compression = compression == null || compression.isBlank() ? "zstd" : compression;

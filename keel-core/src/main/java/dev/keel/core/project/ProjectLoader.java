@@ -119,6 +119,11 @@ public final class ProjectLoader {
 
     /** Values that bind but make no sense, each named by file, line and key. */
     private static void checkValues(ProjectConfig config, String shown, Map<String, Integer> lines) {
+        String compression = config.backup().compression();
+        if (!ProjectConfig.BackupConfig.COMPRESSIONS.contains(compression)) {
+            throw new ConfigException(where(shown, lines, "backup.compression") + ": unknown compression '" + compression
+                    + "'", "use one of " + String.join(", ", ProjectConfig.BackupConfig.COMPRESSIONS));
+        }
         ProjectConfig.RetentionConfig retention = config.backup().retention();
         if (retention.full() != null && retention.full() < 1) {
             throw new ConfigException(where(shown, lines, "backup.retention.full") + ": must be 1 or more, was "

@@ -67,6 +67,14 @@ class ProjectLoaderTest {
     }
 
     @Test
+    void unknownBackupCompression_namesTheKeyLineAndTheValuesItTakes() {
+        assertThatThrownBy(() -> load("name: shop\nbackup:\n  compression: lz5\n", Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("keel.yaml:3 (backup.compression): unknown compression 'lz5'")
+                .satisfies(e -> assertThat(((KeelException) e).remedy()).contains("use one of zstd, lz4, none"));
+    }
+
+    @Test
     void wrongType_namesTheKey() {
         assertThatThrownBy(() -> load("targets:\n  dev:\n    port: fivefourthreetwo\n", Map.of()))
                 .isInstanceOf(ConfigException.class)
