@@ -25,6 +25,7 @@ final class TarExtractor {
     private final Path dataDir;
     private final Progress progress;
     private final RestoreWriter writer = new RestoreWriter();
+    private final java.util.Set<Path> made = new java.util.HashSet<>(); // directories known to exist
 
     // The chunk being read, the position in it, and who still reads it (this parser and the writes not done).
     private ByteBuffer chunk = ByteBuffer.allocate(0);
@@ -89,17 +90,30 @@ final class TarExtractor {
             if (e.isDirectory()) {
                 Files.createDirectories(out);
                 Files.setPosixFilePermissions(out, RestoreWriter.DIR_MODE);
+                made.add(out);
             } else if (e.isSymbolicLink()) {
-                Files.createDirectories(out.getParent());
+                directoryOf(out);
                 Files.createSymbolicLink(out, Path.of(e.getLinkName()));
             } else if (e.isFile() && !e.isLink() && !e.isGNULongNameEntry() && !e.isGNULongLinkEntry()
                     && !e.isPaxHeader() && !e.isGlobalPaxHeader()) {
-                Files.createDirectories(out.getParent());
+                directoryOf(out);
                 file(chunks, out, e.getSize());
             } else {
                 throw damaged("unexpected tar entry " + name + " (type " + (char) e.getLinkFlag()
                         + "); pg_basebackup writes only directories, files and symlinks");
             }
+        }
+    }
+
+    /**
+     * Makes sure {@code out}'s directory exists. pg_basebackup lists a directory before its files, so this is
+     * mostly a lookup: {@code Files.createDirectories} on an existing directory costs a failed mkdir and an
+     * exception, per file.
+     */
+    private void directoryOf(Path out) throws IOException {
+        Path dir = out.getParent();
+        if (made.add(dir)) {
+            Files.createDirectories(dir);
         }
     }
 
