@@ -78,6 +78,29 @@ final class Crypto {
         return p.isPresent() ? Cipher.getInstance("AES/GCM/NoPadding", p.get()) : Cipher.getInstance("AES/GCM/NoPadding");
     }
 
+    /**
+     * An RSA-OAEP cipher initialised to decrypt with {@code key}: the native provider's once bulk work was announced
+     * (a restore or verify starts loading it before reading the project, so it is there by the time a data key is
+     * unsealed), else the JDK's. The restore's JVM runs C1 only, where the JDK's RSA-3072 private operation takes
+     * tens of milliseconds (no Montgomery intrinsics).
+     */
+    static Cipher rsaOaep(java.security.PrivateKey key, javax.crypto.spec.OAEPParameterSpec oaep)
+            throws GeneralSecurityException {
+        Optional<Provider> p = wanted ? provider() : Optional.empty();
+        if (p.isPresent()) {
+            try {
+                Cipher c = Cipher.getInstance("RSA/ECB/OAEPPadding", p.get());
+                c.init(Cipher.DECRYPT_MODE, key, oaep);
+                return c;
+            } catch (GeneralSecurityException | RuntimeException e) {
+                // this key or these parameters are not for the native provider: the JDK's takes them
+            }
+        }
+        Cipher c = Cipher.getInstance("RSA/ECB/OAEPPadding");
+        c.init(Cipher.DECRYPT_MODE, key, oaep);
+        return c;
+    }
+
     /** The SHA-256 of {@code data}. */
     static byte[] sha256(byte[] data) throws GeneralSecurityException {
         return sha256(data, 0, data.length);

@@ -15,7 +15,7 @@ import javax.crypto.spec.PSource;
 /** Seals a backup's 256-bit data key to an RSA public key with OAEP (SHA-256, MGF1-SHA-256). */
 final class Sealing {
 
-    private static final OAEPParameterSpec OAEP = new OAEPParameterSpec(
+    static final OAEPParameterSpec OAEP = new OAEPParameterSpec(
             "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT);
 
     private Sealing() {
@@ -55,8 +55,7 @@ final class Sealing {
                             "give the private key whose public half is keys/" + candidates.get(0).keyId() + ".pub");
                 });
         try {
-            Cipher rsa = Cipher.getInstance("RSA/ECB/OAEPPadding");
-            rsa.init(Cipher.DECRYPT_MODE, key, OAEP);
+            Cipher rsa = Crypto.rsaOaep(key, OAEP);
             byte[] dataKey = rsa.doFinal(match.sealed());
             if (dataKey.length != 32) {
                 throw new GeneralSecurityException("data key has " + dataKey.length + " bytes");

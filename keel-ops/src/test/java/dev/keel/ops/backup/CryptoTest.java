@@ -41,4 +41,20 @@ class CryptoTest {
         assertThat(jdk.doFinal(sealed)).isEqualTo(data);
         assertThat(Crypto.sha256(data)).isEqualTo(MessageDigest.getInstance("SHA-256").digest(data));
     }
+
+    @Test
+    void aDataKeySealedByTheJdk_opensWithTheNativeRsa_onceWanted() throws Exception {
+        Crypto.wantNative();
+        byte[] dataKey = new byte[32];
+        new Random(7).nextBytes(dataKey);
+        byte[] sealed = Sealing.seal(dataKey, TestKeys.A.getPublic());
+
+        Cipher rsa = Crypto.rsaOaep(TestKeys.A.getPrivate(), Sealing.OAEP);
+
+        assertThat(rsa.doFinal(sealed)).isEqualTo(dataKey);
+        // A restore unseals under C1, where the JDK's RSA takes tens of milliseconds: on CI's platform it must be native.
+        if (System.getProperty("os.name").equals("Linux") && System.getProperty("os.arch").equals("amd64")) {
+            assertThat(rsa.getProvider().getName()).contains("Corretto");
+        }
+    }
 }
