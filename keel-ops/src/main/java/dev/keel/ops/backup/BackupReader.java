@@ -59,15 +59,19 @@ public final class BackupReader {
     }
 
     /**
-     * A backup's metadata without its key: the caller's metadata plus {@code keyId}, {@code compression},
-     * {@code rawBytes} and {@code storedBytes} from the manifest.
+     * A complete backup's metadata, readable without its key: the caller's metadata plus {@code rawBytes} and
+     * {@code storedBytes}. Read from the {@code COMPLETE} marker (a few hundred bytes), or from the manifest for
+     * backups whose marker holds no summary.
      */
     public static Map<String, String> metadataOf(Repository repository, String backupId) {
         Objects.requireNonNull(repository, "null repository");
         Names.check("backup id", backupId);
+        Optional<Map<String, String>> summary = Manifest.readSummary(repository, backupId);
+        if (summary.isPresent()) {
+            return summary.get();
+        }
         Manifest manifest = Manifest.read(repository, backupId);
         Map<String, String> out = new java.util.LinkedHashMap<>(manifest.metadata());
-        out.put("keyId", manifest.keyId());
         out.put("rawBytes", String.valueOf(manifest.rawBytes()));
         out.put("storedBytes", String.valueOf(manifest.storedBytes()));
         return out;

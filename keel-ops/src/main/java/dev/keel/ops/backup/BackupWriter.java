@@ -164,9 +164,10 @@ public final class BackupWriter {
             entries.add(new Manifest.StreamEntry(s.name, s.prefix, List.copyOf(s.chunks), s.framing,
                     s.framing == null ? -1 : s.decodedBytes));
         }
-        new Manifest(backupId, created, sealedKey, List.of(), compression, chunkSize, List.copyOf(entries),
-                Map.copyOf(metadata)).write(repository);
-        repository.put(Names.complete(backupId), "complete\n".getBytes(StandardCharsets.UTF_8));
+        Manifest manifest = new Manifest(backupId, created, sealedKey, List.of(), compression, chunkSize,
+                List.copyOf(entries), Map.copyOf(metadata));
+        manifest.write(repository);
+        repository.put(Names.complete(backupId), manifest.summary());
         completed = true;
     }
 

@@ -127,6 +127,49 @@ record Manifest(String backupId, Instant created, SealedKey sealedKey, List<Seal
         return root;
     }
 
+    /**
+     * The {@code COMPLETE} marker's content: the backup's sizes and metadata, a few hundred bytes. Listing backups
+     * reads it instead of the manifest, whose chunk list grows with the backup (a terabyte in 4 MiB chunks is a
+     * manifest of tens of megabytes). Written once, with the manifest; a rekey changes neither.
+     */
+    byte[] summary() {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("format", FORMAT);
+        root.put("backupId", backupId);
+        root.put("rawBytes", rawBytes());
+        root.put("storedBytes", storedBytes());
+        root.put("metadata", new java.util.TreeMap<>(metadata));
+        StringWriter out = new StringWriter();
+        StableJson.write(root, out);
+        return out.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The metadata, {@code rawBytes} and {@code storedBytes} of a complete backup from its {@code COMPLETE}
+     * marker; empty when the marker holds no summary (backups taken before it did) or a damaged one, and the
+     * caller reads the manifest.
+     */
+    static java.util.Optional<Map<String, String>> readSummary(Repository repository, String backupId) {
+        byte[] bytes = repository.get(Names.complete(backupId)).orElse(null);
+        if (bytes == null || bytes.length == 0 || bytes[0] != '{') {
+            return java.util.Optional.empty();
+        }
+        try {
+            JsonNode root = MAPPER.readTree(bytes);
+            if (!FORMAT.equals(text(root, "format")) || !backupId.equals(text(root, "backupId"))
+                    || !root.path("rawBytes").canConvertToLong() || !root.path("storedBytes").canConvertToLong()) {
+                return java.util.Optional.empty();
+            }
+            Map<String, String> out = new LinkedHashMap<>();
+            root.path("metadata").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+            out.put("rawBytes", String.valueOf(root.path("rawBytes").asLong()));
+            out.put("storedBytes", String.valueOf(root.path("storedBytes").asLong()));
+            return java.util.Optional.of(out);
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     static Manifest read(Repository repository, String backupId) {
         Names.check("backup id", backupId);
         byte[] bytes = repository.get(Names.manifest(backupId)).orElseThrow(() -> BackupException.usage(

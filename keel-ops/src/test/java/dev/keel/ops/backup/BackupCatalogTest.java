@@ -49,6 +49,31 @@ class BackupCatalogTest {
     }
 
     @Test
+    void listing_readsEachBackupsMarker_notItsManifest() {
+        Repository repo = new LocalRepository(dir);
+        TestKeys.writeBackup(repo, "b1", TestKeys.A, Compression.ZSTD, 1024, Map.of("s", new byte[3000]));
+        Map<String, Object> before = BackupCatalog.describe(repo).get(0);
+        assertThat(before).containsEntry("sizeBytes", 3000L);
+
+        repo.delete("backups/b1/manifest.json"); // a manifest can be tens of megabytes; listing does not open it
+
+        assertThat(BackupCatalog.describe(repo)).containsExactly(before);
+        assertThat(BackupReader.metadataOf(repo, "b1")).containsEntry("kind", "test").containsEntry("rawBytes", "3000");
+    }
+
+    @Test
+    void aMarkerWithoutSummary_asOlderBackupsHave_isReadFromTheManifest() {
+        Repository repo = new LocalRepository(dir);
+        TestKeys.writeBackup(repo, "b1", TestKeys.A, Compression.ZSTD, 1024, Map.of("s", new byte[3000]));
+        Map<String, String> summary = BackupReader.metadataOf(repo, "b1");
+
+        repo.put("backups/b1/COMPLETE", "complete\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+        assertThat(BackupReader.metadataOf(repo, "b1")).isEqualTo(summary);
+        assertThat(BackupCatalog.list(repo)).containsExactly(new BackupCatalog.Backup("b1", BackupCatalog.Status.COMPLETE));
+    }
+
+    @Test
     void complete_withOpenStream_isUsageError() {
         Repository repo = new LocalRepository(dir);
         BackupWriter writer = BackupWriter.open(repo, "b1", TestKeys.A.getPublic(), Compression.NONE);
