@@ -15,7 +15,11 @@ public enum Compression {
 
     // Level 1: on a pgbench database it stores 1% less than level 3 at 1.3x the speed (bench/RESULTS.md).
     private static final int ZSTD_LEVEL = 1;
-    private static final LZ4Factory LZ4_FACTORY = LZ4Factory.fastestInstance();
+
+    /** lz4's native library loads on first use: a zstd backup or restore, or a listing, never needs it. */
+    private static final class Lz4 {
+        static final LZ4Factory FACTORY = LZ4Factory.fastestInstance();
+    }
 
     /** The name written into manifests: {@code zstd}, {@code lz4}, {@code none}. */
     public String id() {
@@ -36,7 +40,7 @@ public enum Compression {
     int maxCompressedLength(int length) {
         return switch (this) {
             case ZSTD -> (int) Zstd.compressBound(length);
-            case LZ4 -> LZ4_FACTORY.fastCompressor().maxCompressedLength(length);
+            case LZ4 -> Lz4.FACTORY.fastCompressor().maxCompressedLength(length);
             case NONE -> length;
         };
     }
@@ -51,7 +55,7 @@ public enum Compression {
                 }
                 yield (int) n;
             }
-            case LZ4 -> LZ4_FACTORY.fastCompressor().compress(raw, 0, length, out, 0, out.length);
+            case LZ4 -> Lz4.FACTORY.fastCompressor().compress(raw, 0, length, out, 0, out.length);
             case NONE -> {
                 System.arraycopy(raw, 0, out, 0, length);
                 yield length;
@@ -66,7 +70,7 @@ public enum Compression {
     void decompress(byte[] stored, int off, int len, byte[] out) {
         long n = switch (this) {
             case ZSTD -> Zstd.decompressByteArray(out, 0, out.length, stored, off, len);
-            case LZ4 -> LZ4_FACTORY.safeDecompressor().decompress(stored, off, len, out, 0);
+            case LZ4 -> Lz4.FACTORY.safeDecompressor().decompress(stored, off, len, out, 0);
             case NONE -> {
                 if (len == out.length) {
                     System.arraycopy(stored, off, out, 0, len);
