@@ -1,6 +1,5 @@
 package dev.keel.cli;
 
-import dev.keel.core.ConfigException;
 import dev.keel.core.KeelException;
 import dev.keel.core.connect.ConnectionSpec;
 import dev.keel.core.connect.Connections;
@@ -104,12 +103,9 @@ final class BackupCommands {
         return new LocalRepository(project.backupRepository());
     }
 
+    /** The project's {@code backup.compression}; loading keel.yaml refused any value it does not name. */
     static Compression compression(Project project) {
-        try {
-            return Compression.fromId(project.config().backup().compression());
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(project.where("backup.compression") + ": " + e.getMessage(), "use zstd, lz4 or none");
-        }
+        return Compression.fromId(project.config().backup().compression());
     }
 
     /** The bytes a restore of {@code id} writes: what the backup's source had (all of its chain). */

@@ -151,11 +151,9 @@ public final class BackupReader {
                         }
                     }
                     pipe.end();
-                } catch (BackupException e) {
-                    pipe.fail(e); // a missing or damaged chunk, named
                 } catch (IOException | RuntimeException e) {
                     Throwable c = e instanceof java.io.UncheckedIOException u ? u.getCause() : e;
-                    pipe.fail(c instanceof BackupException be ? be
+                    pipe.fail(c instanceof BackupException be ? be // a missing or damaged chunk, named
                             : new IOException("decompressing the backup failed: " + c.getMessage(), c));
                 }
             }, "keel-decode-" + name);

@@ -384,7 +384,6 @@ public final class WalArchive {
 
     // ---- catalog ---------------------------------------------------------------------------------------
 
-    /** Every archived file, sorted by name. */
     /** Whether nothing is archived: a listing, no header read. */
     public boolean isEmpty() {
         return repository.list(PREFIX).stream().noneMatch(path -> path.endsWith(HEADER_SUFFIX));
@@ -395,6 +394,7 @@ public final class WalArchive {
         return header(name).map(h -> entry(name, h));
     }
 
+    /** Every archived file, sorted by name. */
     public List<Entry> list() {
         List<Entry> entries = new ArrayList<>();
         for (String path : repository.list(PREFIX)) {

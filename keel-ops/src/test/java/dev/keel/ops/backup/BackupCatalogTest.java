@@ -70,6 +70,11 @@ class BackupCatalogTest {
         repo.put("backups/b1/COMPLETE", "complete\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
 
         assertThat(BackupReader.metadataOf(repo, "b1")).isEqualTo(summary);
+        repo.put("backups/b1/COMPLETE", "{\"format\": \"keel-backup-1\", \"backupId\": \"b2\"}".getBytes(
+                java.nio.charset.StandardCharsets.UTF_8)); // another backup's, or damaged: the manifest decides
+        assertThat(BackupReader.metadataOf(repo, "b1")).isEqualTo(summary);
+        repo.put("backups/b1/COMPLETE", "{not json".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(BackupReader.metadataOf(repo, "b1")).isEqualTo(summary);
         assertThat(BackupCatalog.list(repo)).containsExactly(new BackupCatalog.Backup("b1", BackupCatalog.Status.COMPLETE));
     }
 
