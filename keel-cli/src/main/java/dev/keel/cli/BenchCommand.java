@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
             "Workload file (SQL with comment headers):",
             "  \\set id random(1, 100000)          shared by every script (optional)",
             "  -- script: lookup                  starts a script: one pgbench transaction",
-            "  -- weight: 8                       how often it runs relative to the others (default 1)",
+            "  -- weight: 8                       relative frequency (default 1)",
             "  select * from orders where id = :id;",
             "  -- script: insert",
             "  -- weight: 2",

@@ -62,6 +62,7 @@ public final class Main {
             }
         }
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
+        reflowDescriptions(cmd);
         // keel db psql -c 'select 1': psql's own options go through to psql, in order
         if (cmd.getSubcommands().containsKey("db")) {
             cmd.getSubcommands().get("db").getSubcommands().get("psql").setUnmatchedOptionsArePositionalParams(true);
@@ -83,6 +84,46 @@ public final class Main {
             return KeelException.USAGE;
         });
         return cmd;
+    }
+
+    /**
+     * Joins the lines of every command's description into paragraphs. The sources wrap descriptions at about 100
+     * columns; picocli prints each line of the array as a line of its own and wraps it again at the usage width
+     * (80 columns, or the terminal's), which left a short ragged line after every long one. A new paragraph starts
+     * after a blank or indented line (indented lines, such as examples, are kept as they are), at a line starting
+     * with "Exit", and at a line starting with an option ("--") after a full stop.
+     */
+    static void reflowDescriptions(CommandLine c) {
+        CommandLine.Model.UsageMessageSpec usage = c.getCommandSpec().usageMessage();
+        usage.description(reflow(usage.description()));
+        c.getSubcommands().values().stream().distinct().forEach(Main::reflowDescriptions);
+    }
+
+    static String[] reflow(String... lines) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        StringBuilder paragraph = null;
+        for (String line : lines) {
+            boolean prose = !line.isBlank() && !Character.isWhitespace(line.charAt(0));
+            boolean starts = line.startsWith("Exit")
+                    || line.startsWith("--") && paragraph != null && paragraph.toString().strip().endsWith(".");
+            if (prose && paragraph != null && !starts) {
+                paragraph.append(' ').append(line.strip());
+                continue;
+            }
+            if (paragraph != null) {
+                out.add(paragraph.toString());
+                paragraph = null;
+            }
+            if (prose) {
+                paragraph = new StringBuilder(line.stripTrailing());
+            } else {
+                out.add(line);
+            }
+        }
+        if (paragraph != null) {
+            out.add(paragraph.toString());
+        }
+        return out.toArray(String[]::new);
     }
 
     /** The names of the root options that take a value (their value is never a command name), read from KeelCommand. */

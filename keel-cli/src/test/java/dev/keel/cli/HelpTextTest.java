@@ -41,6 +41,49 @@ class HelpTextTest {
         assertThat(problems).isEmpty();
     }
 
+    /**
+     * Descriptions read as paragraphs at 80 columns: no line ends mid-sentence well short of the width (as each
+     * ~100-column source line, wrapped again, used to), and no indented example line is wider than the width.
+     */
+    @Test
+    void everyCommandsDescription_wrapsIntoParagraphsAt80Columns() {
+        List<CommandLine> all = new ArrayList<>();
+        collect(Main.commandLine(), all);
+        List<String> problems = new ArrayList<>();
+        for (CommandLine c : all) {
+            c.setUsageHelpWidth(80);
+            c.setUsageHelpAutoWidth(false);
+            String name = c.getCommandSpec().qualifiedName();
+            for (String line : c.getCommandSpec().usageMessage().description()) {
+                String shown = line.replace("%%", "%");
+                if (!shown.isEmpty() && Character.isWhitespace(shown.charAt(0)) && shown.length() > 80) {
+                    problems.add(name + ": example line wider than 80 columns: " + shown.strip());
+                }
+            }
+            String[] lines = c.getHelp().description().split("\\R");
+            for (int i = 0; i + 1 < lines.length; i++) {
+                String line = lines[i];
+                String next = lines[i + 1];
+                boolean prose = !line.isBlank() && !Character.isWhitespace(line.charAt(0));
+                boolean continues = !next.isBlank() && !Character.isWhitespace(next.charAt(0));
+                if (prose && continues && line.length() < 55 && !line.strip().matches(".*[.:;)]$")) {
+                    problems.add(name + ": ragged line '" + line + "' before '" + next + "'");
+                }
+            }
+        }
+        assertThat(problems).isEmpty();
+    }
+
+    @Test
+    void reflow_joinsSourceLines_butKeepsExamplesExitCodesAndOptionItemsApart() {
+        assertThat(Main.reflow("Runs pgbench with N clients (its tables are", "created at --scale).", "",
+                "Workload file:", "  -- weight: 8     how often", "A file without headers.", "Prints runs.",
+                "--runs N stops after N runs;", "--json prints a line.", "Exit codes: 0 done."))
+                .containsExactly("Runs pgbench with N clients (its tables are created at --scale).", "",
+                        "Workload file:", "  -- weight: 8     how often", "A file without headers. Prints runs.",
+                        "--runs N stops after N runs; --json prints a line.", "Exit codes: 0 done.");
+    }
+
     private static void collect(CommandLine c, List<CommandLine> into) {
         into.add(c);
         c.getSubcommands().values().stream().distinct().forEach(s -> collect(s, into));
