@@ -186,56 +186,37 @@ final class WalCommands {
             BackupKeys.currentPublicKey(repo); // archiving needs the repository's public key
             String command = WalCommandLine.archiveCommand(repo.root(), BackupCommands.compression(project));
             try (Connection c = cli.target().connect(cli::status)) {
-                Result r = ensure(c, command, repo.root(), apply);
+                WalSetup.Configured r = WalSetup.configure(c, command, repo.root(), apply);
                 if (cli.json()) {
                     List<Map<String, Object>> rows = new ArrayList<>();
-                    for (WalSetup.Setting s : r.settings) {
+                    for (WalSetup.Setting s : r.settings()) {
                         rows.add(Cli.ordered("name", s.name(), "current", s.current(), "wanted", s.wanted(),
                                 "ok", s.ok(), "restartNeeded", s.restartNeeded() && !s.ok()));
                     }
-                    cli.printJson(Cli.ordered("settings", rows, "applied", apply, "changed", r.applied == null ? List.of() : r.applied.changed(),
-                            "restartNeeded", r.applied == null ? List.of() : r.applied.pendingRestart(),
-                            "repositoryProblem", r.accessProblem, "provedWith", r.proved));
+                    cli.printJson(Cli.ordered("settings", rows, "applied", apply, "changed", r.applied() == null ? List.of() : r.applied().changed(),
+                            "restartNeeded", r.applied() == null ? List.of() : r.applied().pendingRestart(),
+                            "repositoryProblem", r.accessProblem(), "provedWith", r.proved()));
                 } else {
-                    for (WalSetup.Setting s : r.settings) {
+                    for (WalSetup.Setting s : r.settings()) {
                         cli.out().printf("%-16s %s%n", s.name(), s.ok() ? "ok (" + s.current() + ")"
                                 : "needs " + s.wanted() + (s.restartNeeded() ? " (restart)" : "") + ", now " + (s.current().isEmpty() ? "''" : s.current()));
                     }
-                    if (r.accessProblem != null) {
-                        cli.out().println("problem: " + r.accessProblem);
+                    if (r.accessProblem() != null) {
+                        cli.out().println("problem: " + r.accessProblem());
                     }
                     if (!apply) {
-                        cli.out().println(r.settings.stream().allMatch(WalSetup.Setting::ok) ? "Archiving is configured."
+                        cli.out().println(r.wasConfigured() ? "Archiving is configured."
                                 : "Run keel wal setup --apply to set these (or set them in postgresql.conf).");
-                    } else if (!r.applied.pendingRestart().isEmpty()) {
-                        cli.out().println("Applied. Restart the server for " + String.join(", ", r.applied.pendingRestart())
+                    } else if (!r.applied().pendingRestart().isEmpty()) {
+                        cli.out().println("Applied. Restart the server for " + String.join(", ", r.applied().pendingRestart())
                                 + ", then run keel wal setup --apply again to prove archiving.");
                     } else {
-                        cli.out().println("Archiving works: segment " + r.proved + " was archived into " + repo.root() + ".");
+                        cli.out().println("Archiving works: segment " + r.proved() + " was archived into " + repo.root() + ".");
                     }
                 }
-                return r.accessProblem != null || (apply && r.proved == null) || (!apply && !r.settings.stream().allMatch(WalSetup.Setting::ok)) ? 1 : 0;
+                return r.accessProblem() != null || (apply && r.proved() == null) || (!apply && !r.wasConfigured()) ? 1 : 0;
             }
         }
-    }
-
-    /** What {@link #ensure} found and did. */
-    record Result(List<WalSetup.Setting> settings, WalSetup.Applied applied, String accessProblem, String proved) {
-    }
-
-    /** Checks (and with {@code apply} applies and proves) the archiving settings on {@code c}. */
-    static Result ensure(Connection c, String command, Path repository, boolean apply) throws SQLException {
-        List<WalSetup.Setting> settings = WalSetup.wanted(c, command);
-        String access = WalSetup.repositoryAccess(c, repository);
-        if (!apply) {
-            return new Result(settings, null, access, null);
-        }
-        WalSetup.Applied applied = WalSetup.apply(c, settings);
-        String proved = null;
-        if (applied.pendingRestart().isEmpty() && access == null) {
-            proved = WalSetup.prove(c, Duration.ofMinutes(2));
-        }
-        return new Result(settings, applied, access, proved);
     }
 
     /**
@@ -256,8 +237,7 @@ final class WalCommands {
     static boolean ensureArchiving(Cli cli, Project project, Target target, LocalRepository repo, Connection c)
             throws SQLException {
         String command = WalCommandLine.archiveCommand(repo.root(), BackupCommands.compression(project));
-        List<WalSetup.Setting> settings = WalSetup.wanted(c, command);
-        if (settings.stream().allMatch(WalSetup.Setting::ok)) {
+        if (WalSetup.wanted(c, command).stream().allMatch(WalSetup.Setting::ok)) {
             return false;
         }
         if (!target.isEmbedded()) {
@@ -265,24 +245,24 @@ final class WalCommands {
                     + ", so this backup alone allows no point-in-time recovery — run keel wal setup");
             return false;
         }
-        WalSetup.Applied applied = WalSetup.apply(c, settings);
-        if (applied.pendingRestart().isEmpty()) {
-            proveArchiving(cli, repo, c);
-            return false;
+        WalSetup.Configured done = WalSetup.configure(c, command, repo.root(), true);
+        if (done.accessProblem() != null) {
+            throw new KeelException("the embedded server cannot archive WAL: " + done.accessProblem(),
+                    "fix the repository's owner, then run the command again", KeelException.RUNTIME, null);
         }
-        EmbeddedPostgres server = target.embeddedServer().orElseThrow();
-        cli.status("restarting the embedded server to turn on WAL archiving");
-        server.stop();
-        server.start();
-        try (Connection fresh = target.connect(cli::status)) {
-            proveArchiving(cli, repo, fresh);
+        boolean restarted = done.proved() == null; // archive_mode waits for a restart
+        String segment = done.proved();
+        if (restarted) {
+            EmbeddedPostgres server = target.embeddedServer().orElseThrow();
+            cli.status("restarting the embedded server to turn on WAL archiving");
+            server.stop();
+            server.start();
+            try (Connection fresh = target.connect(cli::status)) {
+                segment = WalSetup.prove(fresh, WalSetup.PROOF_TIMEOUT);
+            }
         }
-        return true;
-    }
-
-    private static void proveArchiving(Cli cli, LocalRepository repo, Connection c) throws SQLException {
-        String segment = WalSetup.prove(c, Duration.ofMinutes(2));
         cli.status("WAL archiving into " + repo.root() + " is on (proved with segment " + segment + ")");
+        return restarted;
     }
 
     @Command(name = "point", mixinStandardHelpOptions = true,

@@ -28,6 +28,9 @@ public final class WalSetup {
     /** How often a quiet server still switches segments, so the archive is never more than this behind. */
     public static final String ARCHIVE_TIMEOUT = "60s";
 
+    /** How long {@link #configure} waits for its test segment to reach the archive. */
+    public static final Duration PROOF_TIMEOUT = Duration.ofMinutes(2);
+
     /** One setting: its value now and the value archiving needs. */
     public record Setting(String name, String current, String wanted, boolean restartNeeded) {
         public boolean ok() {
@@ -108,6 +111,36 @@ public final class WalSetup {
             sleep(100);
         }
         return new Applied(changed, pending);
+    }
+
+    /**
+     * What {@link #configure} found and did: the settings as they were, what it applied ({@code null} unless asked
+     * to), a problem with the repository's permissions ({@code null} if none), and the test segment that proved
+     * archiving ({@code null} unless it applied the settings, they are live and the repository is writable).
+     */
+    public record Configured(List<Setting> settings, Applied applied, String accessProblem, String proved) {
+
+        /** Every setting already had the wanted value. */
+        public boolean wasConfigured() {
+            return settings.stream().allMatch(Setting::ok);
+        }
+    }
+
+    /**
+     * Checks the settings archiving into {@code archiveCommand} needs and whether the server can write to
+     * {@code repository}; with {@code apply}, applies them (ALTER SYSTEM, reload) and, once they are live and the
+     * repository is writable, proves archiving with a test segment.
+     */
+    public static Configured configure(Connection c, String archiveCommand, Path repository, boolean apply)
+            throws SQLException {
+        List<Setting> settings = wanted(c, archiveCommand);
+        String access = repositoryAccess(c, repository);
+        if (!apply) {
+            return new Configured(settings, null, access, null);
+        }
+        Applied applied = apply(c, settings);
+        String proved = applied.pendingRestart().isEmpty() && access == null ? prove(c, PROOF_TIMEOUT) : null;
+        return new Configured(settings, applied, access, proved);
     }
 
     /** A restore point: where it is, the segment holding it, and whether that segment reached the archive. */
