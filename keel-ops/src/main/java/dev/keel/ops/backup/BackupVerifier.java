@@ -99,8 +99,8 @@ public final class BackupVerifier {
             Files.createDirectories(scratch);
             BaseBackups.restore(repository, id, key, dataDir, false, progress);
             if (!Files.exists(dataDir.resolve("backup_manifest"))) {
-                // Compressed on the server: pg_basebackup could not add its manifest, so Keel's file list is the
-                // manifest (a hash of every 1 MiB block of every file).
+                // A server-compressed backup from a Keel older than PgBackupManifest: no backup_manifest, so Keel's
+                // file list is the manifest (a hash of every 1 MiB block of every file).
                 try (InputStream list = BackupReader.open(repository, id, key).stream(FileList.STREAM)) {
                     FileList.check(dataDir, FileList.read(list, id).values())
                             .forEach(p -> problems.add("restored file " + p));

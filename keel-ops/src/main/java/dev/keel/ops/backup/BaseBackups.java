@@ -109,11 +109,15 @@ public final class BaseBackups {
         java.util.Optional<Framing> framing = serverCompresses(serverVersion, pgBasebackup)
                 ? Framing.of(compression) : java.util.Optional.empty();
         String log;
+        PgBackupManifest pgManifest = new PgBackupManifest();
         if (framing.isPresent()) {
             log = basebackup(spec, pgBasebackup, id, serverCompression(framing.get()), in -> {
                 try (BackupWriter.ChunkOutputStream tar = writer.stream("base.tar", framing.get());
                      FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
-                    raw[0] = storeFramed(in, tar, framing.get(), list, id, progress);
+                    raw[0] = storeFramed(in, tar, framing.get(), entry -> {
+                        list.add(entry);
+                        pgManifest.add(entry);
+                    }, id, progress);
                 }
             });
         } else {
@@ -128,6 +132,16 @@ public final class BaseBackups {
             });
         }
         Map<String, String> meta = metadata("full", log, serverVersion, t0);
+        if (framing.isPresent()) { // the tar has no backup_manifest: Keel stores PostgreSQL's beside it
+            pgManifest.finish(meta.get("timeline"), meta.get("startLsn"), meta.get("stopLsn")).ifPresent(m -> {
+                try (OutputStream out = writer.stream(PgBackupManifest.NAME)) {
+                    out.write(m);
+                } catch (IOException e) {
+                    throw BackupException.runtime("could not store the backup_manifest of backup " + id + ": "
+                            + e.getMessage(), "check the repository's disk", e);
+                }
+            });
+        }
         meta.put(FileListCache.SHA_KEY, FileListCache.sha256(listCopy.toByteArray()));
         writer.complete(meta);
         FileListCache.store(stateDir, id, listCopy.toByteArray());
@@ -278,8 +292,8 @@ public final class BaseBackups {
 
     /**
      * pg_basebackup's options for server-side compression. pg_basebackup can only put its own backup_manifest into
-     * an uncompressed tar, so there is none: the restored files are checked against Keel's file list instead. zstd
-     * runs on two server threads (level 1: see bench/RESULTS.md).
+     * an uncompressed tar, so Keel writes one ({@link PgBackupManifest}) and stores it beside the tar. zstd runs on
+     * two server threads (level 1: see bench/RESULTS.md).
      */
     private static List<String> serverCompression(Framing framing) {
         return List.of("--no-manifest", switch (framing) {
@@ -295,14 +309,14 @@ public final class BaseBackups {
      * copy and indexes it into {@code list}. Returns the decompressed size.
      */
     private static long storeFramed(InputStream in, BackupWriter.ChunkOutputStream tar, Framing framing,
-                                    FileList.Writer list, String id, Progress progress) throws IOException {
+                                    TarIndexer.EntrySink list, String id, Progress progress) throws IOException {
         ArrayPipe<byte[]> copies = new ArrayPipe<>(8);
         java.util.Queue<byte[]> free = new java.util.concurrent.ConcurrentLinkedQueue<>(); // copies read to the end
         long[] decoded = {0};
         CompletableFuture<Void> indexer = CompletableFuture.runAsync(() -> {
             try (InputStream plain = framing.decode(ArrayPipe.stream(copies, free::add))) {
                 CountingInputStream counted = new CountingInputStream(plain, null, n -> progress.set(decoded[0] = n));
-                TarIndexer.index(counted, (path, index, hash, block, length) -> id, list::add);
+                TarIndexer.index(counted, (path, index, hash, block, length) -> id, list);
                 counted.transferTo(OutputStream.nullOutputStream());
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
@@ -484,6 +498,12 @@ public final class BaseBackups {
                 ChainRestore.restore(chain, readers, dataDir, progress);
             } else {
                 TarExtractor.extract(reader, id, dataDir, progress);
+                Path manifest = dataDir.resolve(PgBackupManifest.NAME);
+                if (reader.streams().contains(PgBackupManifest.NAME) && !Files.exists(manifest)) {
+                    try (InputStream in = reader.stream(PgBackupManifest.NAME)) { // server-compressed: stored beside
+                        Files.write(Files.createFile(manifest, RestoreWriter.FILE_MODE), in.readAllBytes());
+                    }
+                }
             }
         } catch (IOException | RuntimeException e) {
             try {

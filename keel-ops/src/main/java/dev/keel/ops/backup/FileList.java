@@ -77,11 +77,19 @@ final class FileList {
 
     /**
      * One entry; {@code sha256} is of the whole file (files only), {@code link} the target of a symlink,
-     * {@code blocks} empty for anything but a non-empty file.
+     * {@code blocks} empty for anything but a non-empty file. Files also have the CRC-32C of their bytes (8 hex
+     * digits, or null in lists older Keel wrote) and their modification time from the tar (epoch seconds, or -1):
+     * what PostgreSQL's own backup_manifest records for a file (see {@link PgBackupManifest}).
      */
-    record Entry(String path, Type type, int mode, long size, String sha256, String link, List<Block> blocks) {
+    record Entry(String path, Type type, int mode, long size, String sha256, String link, List<Block> blocks,
+                 String crc32c, long mtime) {
         Entry {
             blocks = List.copyOf(blocks);
+        }
+
+        /** A directory, symlink or file without a CRC-32C or modification time. */
+        Entry(String path, Type type, int mode, long size, String sha256, String link, List<Block> blocks) {
+            this(path, type, mode, size, sha256, link, blocks, null, -1);
         }
 
         static int blockCount(long size) {
@@ -197,6 +205,12 @@ final class FileList {
                 case FILE -> {
                     n.put("size", e.size());
                     n.put("sha256", e.sha256());
+                    if (e.crc32c() != null) {
+                        n.put("crc32c", e.crc32c());
+                    }
+                    if (e.mtime() >= 0) {
+                        n.put("mtime", e.mtime());
+                    }
                     ArrayNode blocks = n.putArray("blocks");
                     for (Block b : e.blocks()) {
                         blocks.addArray().add(b.hash()).add(b.holder());
@@ -248,7 +262,8 @@ final class FileList {
                     throw damaged(backupId, path + " has " + size + " bytes but " + blocks.size() + " blocks", null);
                 }
                 entries.put(path, new Entry(path, type, n.path("mode").asInt(), size,
-                        n.path("sha256").asText(null), n.path("link").asText(null), blocks));
+                        n.path("sha256").asText(null), n.path("link").asText(null), blocks,
+                        n.path("crc32c").asText(null), n.path("mtime").asLong(-1)));
             }
             return entries;
         } catch (IOException | IllegalArgumentException e) {

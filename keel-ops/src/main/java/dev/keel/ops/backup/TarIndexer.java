@@ -32,6 +32,7 @@ final class TarIndexer {
     static void index(InputStream tar, BlockPolicy policy, EntrySink sink) throws IOException {
         byte[] block = new byte[FileList.BLOCK_SIZE];
         MessageDigest whole = sha256();
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C(); // for PostgreSQL's manifest: cheap (CPU instructions)
         HexFormat hex = HexFormat.of();
         TarArchiveInputStream in = new TarArchiveInputStream(tar); // not closed: the caller owns the stream
         TarArchiveEntry e;
@@ -50,18 +51,20 @@ final class TarIndexer {
                 int count = FileList.Entry.blockCount(size);
                 List<FileList.Block> blocks = new ArrayList<>(count);
                 whole.reset();
+                crc.reset();
                 for (int i = 0; i < count; i++) {
                     int length = (int) Math.min(FileList.BLOCK_SIZE, size - (long) i * FileList.BLOCK_SIZE);
                     if (in.readNBytes(block, 0, length) != length) {
                         throw new IOException("the tar stream ended inside " + path);
                     }
+                    crc.update(block, 0, length);
                     byte[] digest = FileList.BlockHash.XXH64.digest(block, 0, length);
                     whole.update(digest); // a file's hash is the hash of its blocks' hashes: one pass over the data
                     String sha = hex.formatHex(digest);
                     blocks.add(new FileList.Block(sha, policy.holder(path, i, sha, block, length)));
                 }
                 sink.accept(new FileList.Entry(path, FileList.Type.FILE, e.getMode(), size, hex.formatHex(whole.digest()),
-                        null, blocks));
+                        null, blocks, PgBackupManifest.checksum(crc), e.getModTime().getTime() / 1000));
             } else {
                 throw new IOException("unexpected tar entry " + path + " (neither file, directory nor symlink)");
             }

@@ -94,6 +94,41 @@ class BaseBackupsIT {
         }
     }
 
+    /**
+     * The server compressed the tar, so pg_basebackup could add no backup_manifest: Keel writes PostgreSQL's own
+     * from its file list, and pg_verifybackup (WAL included) accepts the restore, then catches a changed byte.
+     */
+    @Test
+    void serverCompressedBackup_restoresWithAManifestThatPgVerifybackupChecks() throws Exception {
+        LocalRepository repo = new LocalRepository(tmp.resolve("repo"));
+        BackupKeys.keygen(repo, tmp.resolve("backup.key"));
+        BaseBackups.Result result = backup(repo, Compression.ZSTD);
+        Path data = tmp.resolve("restored-data");
+
+        BaseBackups.restore(repo, result.id(), BackupKeys.loadPrivateKey(tmp.resolve("backup.key")), data, false,
+                Progress.silent());
+
+        assertThat(data.resolve("backup_manifest")).exists();
+        Path tool = BinaryLocator.clientProgram("pg_verifybackup", source.binaries()).orElseThrow();
+        assertThat(run(tool.toString(), data.toString())).contains("backup successfully verified");
+        Path table;
+        try (var files = Files.walk(data.resolve("base"))) {
+            table = files.filter(f -> Files.isRegularFile(f) && f.toFile().length() >= 8192).findFirst().orElseThrow();
+        }
+        try (var ch = java.nio.channels.FileChannel.open(table, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) 0x5a}), 100);
+        }
+        String relative = data.relativize(table).toString();
+        assertThat(run(tool.toString(), "-n", data.toString())).contains("checksum mismatch for file \"" + relative + "\"");
+    }
+
+    private static String run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        p.waitFor();
+        return out;
+    }
+
     @Test
     void verify_restoresStartsAndChecksEveryIndex_thenRemovesTheCopy() throws Exception {
         LocalRepository repo = new LocalRepository(tmp.resolve("repo"));

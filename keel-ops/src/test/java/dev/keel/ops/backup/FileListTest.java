@@ -29,11 +29,13 @@ class FileListTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (FileList.Writer w = new FileList.Writer(out, "b1")) {
             w.add(new FileList.Entry("base/1/a", FileList.Type.FILE, 0600, 3, "f".repeat(64), null,
-                    List.of(new FileList.Block("0123456789abcdef", "b1"))));
+                    List.of(new FileList.Block("0123456789abcdef", "b1")), "8a744722", 1_795_000_000L));
         }
         assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("{\"format\":\"keel-files-2\"").contains("\"blockHash\":\"xxh64\"");
         Map<String, FileList.Entry> read = FileList.read(new ByteArrayInputStream(out.toByteArray()), "b1");
         assertThat(read.get("base/1/a").blocks()).containsExactly(new FileList.Block("0123456789abcdef", "b1"));
+        assertThat(read.get("base/1/a").crc32c()).isEqualTo("8a744722");
+        assertThat(read.get("base/1/a").mtime()).isEqualTo(1_795_000_000L);
 
         String old = """
                 {"format":"keel-files-1","backupId":"b0","blockSize":1048576}
@@ -41,6 +43,8 @@ class FileListTest {
                 """.formatted("e".repeat(64), "d".repeat(64));
         Map<String, FileList.Entry> legacy = FileList.read(new ByteArrayInputStream(old.getBytes(StandardCharsets.UTF_8)), "b0");
         assertThat(FileList.BlockHash.of(legacy.get("base/1/a").blocks().get(0).hash())).isEqualTo(FileList.BlockHash.SHA256);
+        assertThat(legacy.get("base/1/a").crc32c()).isNull(); // older lists have none: no backup_manifest from them
+        assertThat(legacy.get("base/1/a").mtime()).isEqualTo(-1);
     }
 
     @Test
