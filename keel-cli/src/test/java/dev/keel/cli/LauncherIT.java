@@ -83,4 +83,56 @@ class LauncherIT {
         assertThat(off.out()).contains("dev.keel.cli.Main source: file:")
                 .doesNotContain("dev.keel.cli.Main source: shared objects file");
     }
+
+    private static long zipSize(Path jar) throws IOException {
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile())) {
+            return zip.getEntry("com/amazon/corretto/crypto/provider/libamazonCorrettoCryptoProvider.so").getSize();
+        }
+    }
+
+    /**
+     * The crypto provider's and zstd-jni's native libraries are unpacked from the jar once per build, and every
+     * JVM the launcher starts is pointed at them (instead of each unpacking 10 MB into /tmp).
+     */
+    @Test
+    void nativeLibraries_areUnpackedOncePerJar_andTheJvmIsPointedAtThem() throws Exception {
+        Files.copy(Path.of("../keel"), root.resolve("keel"));
+        Files.createDirectories(root.resolve("keel-cli/target"));
+        Path jar = Files.copy(Path.of("target/keel.jar"), root.resolve("keel-cli/target/keel.jar"));
+        Path nativeDir = root.resolve("keel-cli/target/native");
+        Map<String, String> showProperties = Map.of("KEEL_JAVA_OPTS", "-XshowSettings:properties");
+
+        Result first = keel(showProperties, "--version");
+
+        assertThat(first.code()).as(first.err()).isZero();
+        try (Stream<Path> files = Files.list(nativeDir)) {
+            assertThat(files.map(f -> f.getFileName().toString()))
+                    .contains("libamazonCorrettoCryptoProvider.so", "complete")
+                    .anyMatch(n -> n.matches("libzstd-jni-.*\\.so"));
+        }
+        assertThat(first.err()).contains("java.library.path = " + nativeDir)
+                .contains("com.amazon.corretto.crypto.provider.useExternalLib = true");
+        // the library the provider loads in place is the jar's own, byte for byte
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile())) {
+            byte[] inJar = zip.getInputStream(zip.getEntry("com/amazon/corretto/crypto/provider/libamazonCorrettoCryptoProvider.so"))
+                    .readAllBytes();
+            assertThat(Files.readAllBytes(nativeDir.resolve("libamazonCorrettoCryptoProvider.so"))).isEqualTo(inJar);
+        }
+
+        // A damaged library (here truncated, which would crash the JVM that maps it) is unpacked again.
+        Path accp = nativeDir.resolve("libamazonCorrettoCryptoProvider.so");
+        try (var ch = java.nio.channels.FileChannel.open(accp, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(1000);
+        }
+        assertThat(keel(Map.of(), "--version").code()).isZero();
+        assertThat(Files.size(accp)).isEqualTo(zipSize(jar));
+
+        // A newer jar (a rebuild) unpacks them again; KEEL_NATIVE=off leaves the JVM to unpack its own.
+        FileTime before = Files.getLastModifiedTime(nativeDir.resolve("complete"));
+        Files.setLastModifiedTime(jar, FileTime.from(Instant.now().plusSeconds(5)));
+        assertThat(keel(Map.of(), "--version").code()).isZero();
+        assertThat(Files.getLastModifiedTime(nativeDir.resolve("complete"))).isGreaterThan(before);
+        Result off = keel(Map.of("KEEL_NATIVE", "off", "KEEL_JAVA_OPTS", "-XshowSettings:properties"), "--version");
+        assertThat(off.err()).doesNotContain(nativeDir.toString()).doesNotContain("useExternalLib");
+    }
 }
