@@ -237,7 +237,7 @@ final class WalCommands {
     static boolean ensureArchiving(Cli cli, Project project, Target target, LocalRepository repo, Connection c)
             throws SQLException {
         String command = WalCommandLine.archiveCommand(repo.root(), BackupCommands.compression(project));
-        if (WalSetup.wanted(c, command).stream().allMatch(WalSetup.Setting::ok)) {
+        if (WalSetup.configure(c, command, repo.root(), false).wasConfigured()) {
             return false;
         }
         if (!target.isEmbedded()) {

@@ -51,16 +51,19 @@ class BenchCommandIT {
         assertThat(run.err()).contains("creating pgbench's tables at scale 1").contains("progress: ");
     }
 
+    /** Two scripts, one three times as often as the other, neither waiting on anything. */
+    private static final String FAST_WORKLOAD = """
+            -- script: fast
+            -- weight: 3
+            select 1;
+            -- script: other
+            select 2;
+            """;
+
     @Test
     void secondRun_isComparedWithTheFirst_andARealSlowdownIsARegression(TestDatabase db) throws Exception {
         Path workload = dir.resolve("orders.sql");
-        Files.writeString(workload, """
-                -- script: fast
-                -- weight: 3
-                select 1;
-                -- script: other
-                select 2;
-                """);
+        Files.writeString(workload, FAST_WORKLOAD);
         Run first = bench(db, "--workload", workload.toString(), "--clients", "2", "--duration", "2s", "--json");
         assertThat(first.exitCode()).as(first.all()).isZero();
         JsonNode one = JSON.readTree(first.out());
@@ -95,13 +98,7 @@ class BenchCommandIT {
 
         // faster again (the sleep gone): compared with the second run, not the first, and never a regression. The
         // same slow workload twice would be a timing assertion: its throughput varies by 10% on a busy machine.
-        Files.writeString(workload, """
-                -- script: fast
-                -- weight: 3
-                select 1;
-                -- script: other
-                select 2;
-                """);
+        Files.writeString(workload, FAST_WORKLOAD);
         Run third = bench(db, "--workload", workload.toString(), "--clients", "2", "--duration", "2s");
         assertThat(third.exitCode()).as(third.all()).isZero();
         assertThat(third.out()).contains("compared with the run of " + two.get("startedAt").asText())

@@ -22,8 +22,7 @@ final class PgBackupManifest {
     /** The backup's stream that holds it, and the file it becomes in a restored data directory. */
     static final String NAME = "backup_manifest";
 
-    private final StringBuilder files = new StringBuilder();
-    private boolean first = true;
+    private final StringBuilder files = new StringBuilder(); // the "Files" array's entries so far
     private boolean complete = true;
 
     /** A CRC-32C as a manifest writes it. */
@@ -56,9 +55,7 @@ final class PgBackupManifest {
             complete = false; // a list from an older Keel: no manifest rather than a partial one
             return;
         }
-        files.append(first ? "\n" : ",\n");
-        first = false;
-        files.append("{ ").append(path(e.path())).append(", \"Size\": ").append(e.size())
+        files.append(files.isEmpty() ? "\n{ " : ",\n{ ").append(path(e.path())).append(", \"Size\": ").append(e.size())
                 .append(", \"Last-Modified\": \"");
         modified(files, e.mtime());
         files.append("\", \"Checksum-Algorithm\": \"CRC32C\", \"Checksum\": \"").append(e.crc32c()).append("\" }");
