@@ -18,8 +18,8 @@ import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Reads a complete backup with its private key, checking every chunk's SHA-256 and GCM tag as it goes;
- * {@link #verify} checks a backup without any key.
+ * Reads a complete backup with its private key, checking every chunk's GCM tag as it goes (a chunk that fails it is
+ * named corrupt when its SHA-256 also differs from the manifest's); {@link #verify} checks a backup without any key.
  */
 public final class BackupReader {
 
@@ -372,12 +372,15 @@ public final class BackupReader {
             boolean last = i == entry.chunks().size() - 1;
             byte[] raw;
             try {
-                if (!HexFormat.of().formatHex(Crypto.sha256(file, 0, stored.limit())).equals(c.sha256())) {
-                    throw problem(entry.name(), i, "is corrupt (SHA-256 does not match the manifest)");
-                }
                 raw = opener.open(dataKey, entry.chunkCompression(manifest.compression()), manifest.backupId(), entry.name(),
                         entry.noncePrefix(), i, last, file, stored.limit(), this::rawArray);
             } catch (GeneralSecurityException e) {
+                // GCM's tag already proves an authentic chunk intact, so its SHA-256 is only taken to say which
+                // failure this is: damaged in storage, or not this backup's chunk (bench/RESULTS.md: 0.1 s of CPU
+                // per 2 GB restore saved).
+                if (!sha256Matches(file, stored.limit(), c.sha256())) {
+                    throw problem(entry.name(), i, "is corrupt (SHA-256 does not match the manifest)");
+                }
                 throw problem(entry.name(), i, "failed authentication (tampered, misplaced or stream truncated): "
                         + e.getMessage());
             }
@@ -385,6 +388,14 @@ public final class BackupReader {
                 throw problem(entry.name(), i, "has " + raw.length + " bytes, the manifest says " + c.size());
             }
             return raw;
+        }
+
+        private static boolean sha256Matches(byte[] file, int length, String expected) {
+            try {
+                return HexFormat.of().formatHex(Crypto.sha256(file, 0, length)).equals(expected);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("SHA-256 is not available", e);
+            }
         }
     }
 }

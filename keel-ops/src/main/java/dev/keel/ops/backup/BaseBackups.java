@@ -293,11 +293,12 @@ public final class BaseBackups {
     /**
      * pg_basebackup's options for server-side compression. pg_basebackup can only put its own backup_manifest into
      * an uncompressed tar, so Keel writes one ({@link PgBackupManifest}) and stores it beside the tar. zstd runs on
-     * two server threads (level 1: see bench/RESULTS.md).
+     * two server threads (level 1: see bench/RESULTS.md); lz4 on one, at its fastest level.
      */
     private static List<String> serverCompression(Framing framing) {
         return List.of("--no-manifest", switch (framing) {
             case ZSTD -> "--compress=server-zstd:level=1,workers=2";
+            case LZ4 -> "--compress=server-lz4";
         });
     }
 

@@ -8,14 +8,15 @@ import java.util.Locale;
 
 /**
  * The compressed format of a stream that arrived compressed: PostgreSQL 15+ compresses a base backup on the server
- * ({@code pg_basebackup --compress=server-zstd}) into zstd frames, which Keel stores as they come (encrypted, not
- * compressed again) and decompresses when it reads them. The server's lz4 frames link each block to the one before,
- * which lz4-java's frame reader does not support, so lz4 backups are compressed by Keel.
+ * ({@code pg_basebackup --compress=server-zstd} or {@code server-lz4}) into zstd or lz4 frames, which Keel stores as
+ * they come (encrypted, not compressed again) and decompresses when it reads them. The server's lz4 frames link each
+ * block to the one before, which lz4-java's frame reader does not support: {@link Lz4FrameReader} reads them.
  */
 enum Framing {
-    ZSTD;
+    ZSTD,
+    LZ4;
 
-    /** The name written into manifests: {@code zstd}. */
+    /** The name written into manifests: {@code zstd} or {@code lz4}. */
     String id() {
         return name().toLowerCase(Locale.ROOT);
     }
@@ -33,7 +34,8 @@ enum Framing {
     static java.util.Optional<Framing> of(Compression compression) {
         return switch (compression) {
             case ZSTD -> java.util.Optional.of(ZSTD);
-            case LZ4, NONE -> java.util.Optional.empty();
+            case LZ4 -> java.util.Optional.of(LZ4);
+            case NONE -> java.util.Optional.empty();
         };
     }
 
@@ -41,6 +43,7 @@ enum Framing {
     InputStream decode(InputStream framed) throws IOException {
         return switch (this) {
             case ZSTD -> new ZstdInputStreamNoFinalizer(framed);
+            case LZ4 -> new Lz4FrameReader(framed, true);
         };
     }
 
@@ -48,6 +51,7 @@ enum Framing {
     DirectDecoder directDecoder(InputStream framed) {
         return switch (this) {
             case ZSTD -> new DirectZstd(framed);
+            case LZ4 -> new Lz4FrameReader(framed, false);
         };
     }
 

@@ -84,7 +84,8 @@ class BackupRoundTripTest {
         new Random(7).nextBytes(data);
         System.arraycopy("compressible ".repeat(10_000).getBytes(StandardCharsets.UTF_8), 0, data, 0, 130_000);
         java.io.ByteArrayOutputStream framed = new java.io.ByteArrayOutputStream();
-        try (OutputStream out = new com.github.luben.zstd.ZstdOutputStream(framed)) {
+        try (OutputStream out = framing == Framing.ZSTD ? new com.github.luben.zstd.ZstdOutputStream(framed)
+                : new net.jpountz.lz4.LZ4FrameOutputStream(framed)) {
             out.write(data);
         }
         BackupWriter writer = BackupWriter.open(repo, "b1", TestKeys.A.getPublic(), Compression.ZSTD, 4096);
