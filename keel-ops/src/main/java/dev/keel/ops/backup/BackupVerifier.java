@@ -26,7 +26,8 @@ import java.util.Properties;
 
 /**
  * Proves a backup by restoring it: chunks checked, the backup restored into a scratch directory, the restored
- * files checked against pg_basebackup's own manifest (pg_verifybackup), the server started (the measured
+ * files checked against their backup_manifest (pg_verifybackup; where it or the manifest is missing, against Keel's
+ * file list), the server started (the measured
  * restore-and-start time is the RTO you really have), amcheck run on every B-tree index of every database, and
  * the row counts of each database's largest tables compared with the statistics the backup itself carries.
  * An incremental backup is checked with its whole chain. The scratch copy listens on 127.0.0.1 only and is
@@ -98,22 +99,22 @@ public final class BackupVerifier {
             Directories.deleteTree(scratch);
             Files.createDirectories(scratch);
             BaseBackups.restore(repository, id, key, dataDir, false, progress);
-            if (!Files.exists(dataDir.resolve("backup_manifest"))) {
-                // A server-compressed backup from a Keel older than PgBackupManifest: no backup_manifest, so Keel's
-                // file list is the manifest (a hash of every 1 MiB block of every file).
+            java.util.Optional<Path> verifybackup = Files.exists(dataDir.resolve("backup_manifest"))
+                    ? BinaryLocator.clientProgram("pg_verifybackup", binaries) : java.util.Optional.empty();
+            if (verifybackup.isPresent()) {
+                ProcessRunner.Result r = ProcessRunner.run(List.of(verifybackup.get().toString(), "-n",
+                        dataDir.toString()), Map.of(), null, Duration.ofMinutes(30));
+                if (!r.ok()) {
+                    problems.add("pg_verifybackup: " + r.lastLine());
+                }
+            } else {
+                // No backup_manifest (a server-compressed backup from a Keel older than PgBackupManifest), or no
+                // pg_verifybackup on this machine: Keel's file list is the manifest (a hash of every 1 MiB block of
+                // every file).
                 try (InputStream list = BackupReader.open(repository, id, key).stream(FileList.STREAM)) {
                     FileList.check(dataDir, FileList.read(list, id).values())
                             .forEach(p -> problems.add("restored file " + p));
                 }
-            } else {
-                BinaryLocator.clientProgram("pg_verifybackup", binaries).ifPresentOrElse(tool -> {
-                    ProcessRunner.Result r = ProcessRunner.run(List.of(tool.toString(), "-n", dataDir.toString()), Map.of(),
-                            null, Duration.ofMinutes(30));
-                    if (!r.ok()) {
-                        problems.add("pg_verifybackup: " + r.lastLine());
-                    }
-                }, () -> problems.add("pg_verifybackup is not installed (Debian: postgresql-client-15), so the restored "
-                        + "files were not checked against the backup's manifest"));
             }
             // The scratch copy is ours alone: trust on the loopback address, so any role of the source can check it.
             Files.writeString(dataDir.resolve("pg_hba.conf"), "host all all 127.0.0.1/32 trust\n", StandardCharsets.UTF_8);
