@@ -108,6 +108,26 @@ final class BackupCommands {
         return Compression.fromId(project.config().backup().compression());
     }
 
+    /**
+     * A physical backup's throttle in kB/s: {@code --max-rate} when given, else {@code backup.max-rate}; 0 for none.
+     * A bad option value is a usage error naming the forms pg_basebackup takes.
+     */
+    static long maxRateKb(Project project, String option) {
+        if (option != null) {
+            try {
+                return dev.keel.core.project.ProjectConfig.BackupConfig.parseRate(option);
+            } catch (IllegalArgumentException e) {
+                throw new KeelException("--max-rate: " + e.getMessage(), "for example --max-rate 50M",
+                        KeelException.USAGE, null);
+            }
+        }
+        return project.config().backup().maxRateKb().orElse(0L);
+    }
+
+    /** The option both physical backup commands take, with the text they show for it. */
+    static final String MAX_RATE_HELP = "the most the server sends per second, in kB/s or with a k or M suffix "
+            + "(50M; with server-side compression, compressed bytes). Default: backup.max-rate, else unlimited";
+
     /** The bytes a restore of {@code id} writes: what the backup's source had (all of its chain). */
     static long restoreBytes(LocalRepository repo, String id) {
         Map<String, String> m = BackupReader.metadataOf(repo, id);
@@ -227,10 +247,14 @@ final class BackupCommands {
         @Spec
         CommandSpec spec;
 
+        @Option(names = "--max-rate", paramLabel = "RATE", description = MAX_RATE_HELP)
+        String maxRate;
+
         @Override
         public Integer call() throws SQLException {
             Cli cli = new Cli(spec);
             Project project = cli.project();
+            long rateKb = maxRateKb(project, maxRate); // a bad --max-rate: refused before anything starts
             LocalRepository repo = repository(project);
             BackupKeys.currentPublicKey(repo); // no key yet: refuse before anything starts
             BackupWriter.warmUp();
@@ -238,7 +262,7 @@ final class BackupCommands {
             BaseBackups.Result r;
             try (LazyProgress progress = new LazyProgress(cli, "backup", source.estimate())) {
                 r = BaseBackups.full(source.spec(), source.tool(), repo, compression(project), source.version(), progress,
-                        stateDir(project));
+                        stateDir(project), rateKb);
                 progress.finish();
             }
             if (cli.json()) {

@@ -41,10 +41,14 @@ final class BackupIncrCommands {
         @Option(names = "--key-file", paramLabel = "FILE", description = "private key (default: KEEL_BACKUP_KEY, else .keel/backup-private.key)")
         Path keyFile;
 
+        @Option(names = "--max-rate", paramLabel = "RATE", description = BackupCommands.MAX_RATE_HELP)
+        String maxRate;
+
         @Override
         public Integer call() throws SQLException {
             Cli cli = new Cli(spec);
             Project project = cli.project();
+            long rateKb = BackupCommands.maxRateKb(project, maxRate); // a bad --max-rate: refused before anything starts
             LocalRepository repo = BackupCommands.repository(project);
             BackupKeys.currentPublicKey(repo); // no key yet: refuse before anything starts
             dev.keel.ops.backup.BackupWriter.warmUp();
@@ -58,7 +62,8 @@ final class BackupIncrCommands {
             BaseBackups.IncrementalResult r;
             try (BackupCommands.LazyProgress progress = new BackupCommands.LazyProgress(cli, "backup", source.estimate())) {
                 r = BaseBackups.incremental(source.spec(), source.tool(), repo, BackupCommands.compression(project),
-                        source.version(), key, parent, progress, BackupCommands.stateDir(project));
+                        source.version(), key, parent, progress, BackupCommands.stateDir(project),
+                        rateKb);
                 progress.finish();
             }
             BaseBackups.Result b = r.backup();

@@ -159,7 +159,8 @@ final class DemoCommand implements Callable<Integer> {
                     server.password(), java.util.Map.of()), BinaryLocator.clientProgram("pg_basebackup", server.binaries())
                     .orElseThrow(() -> new KeelException("pg_basebackup is not installed",
                             "install it (Debian: apt-get install postgresql-client-15)", KeelException.RUNTIME, null)),
-                    repo, BackupCommands.compression(project), status.version(), progress, BackupCommands.stateDir(project));
+                    repo, BackupCommands.compression(project), status.version(), progress, BackupCommands.stateDir(project),
+                    BackupCommands.maxRateKb(project, null));
         }
         out.printf("      backup %s: %s streamed through zstd and AES-256-GCM into %s%n", backup.id(),
                 Progress.Unit.BYTES.format(backup.rawBytes()), relative(repo.root()));

@@ -37,7 +37,11 @@ class BackupCommandIT {
         assertThat(Run.keel("backup", "keygen", "--project", p).exitCode()).isZero();
         assertThat(Files.getPosixFilePermissions(dir.resolve(".keel/backup-private.key")))
                 .isEqualTo(PosixFilePermissions.fromString("rw-------"));
-        Run full = Run.keel("backup", "full", "--json", "--project", p);
+        Run badRate = Run.keel("backup", "full", "--max-rate", "fast", "--project", p);
+        assertThat(badRate.exitCode()).isEqualTo(2);
+        assertThat(badRate.err().lines()).singleElement().asString().contains("--max-rate: 'fast' is not a rate");
+        assertThat(dir.resolve(".keel/pg")).as("refused before the server was created").doesNotExist();
+        Run full = Run.keel("backup", "full", "--json", "--max-rate", "1024M", "--project", p);
         assertThat(full.exitCode()).as(full.all()).isZero();
         String id = JSON.readTree(full.out()).get("id").asText();
 

@@ -104,10 +104,13 @@ public record ProjectConfig(
      * @param repository  a directory, relative to the project (default .keel/backups)
      * @param compression zstd (default), lz4 or none
      * @param retention   what {@code keel backup expire} keeps (default: everything)
+     * @param maxRate     the most a physical backup may send per second, as pg_basebackup's {@code --max-rate} takes
+     *                    it: kB/s, or with a k or M suffix ({@code 50M}); from 32k to 1024M (default: unlimited)
      */
-    public record BackupConfig(String repository, String compression, RetentionConfig retention) {
+    public record BackupConfig(String repository, String compression, RetentionConfig retention,
+                               @JsonProperty("max-rate") String maxRate) {
 
-        static final BackupConfig DEFAULT = new BackupConfig(null, null, null);
+        static final BackupConfig DEFAULT = new BackupConfig(null, null, null, null);
 
         /** The values {@code backup.compression} takes (keel-ops' Compression has one constant for each). */
         public static final java.util.List<String> COMPRESSIONS = java.util.List.of("zstd", "lz4", "none");
@@ -116,6 +119,30 @@ public record ProjectConfig(
             repository = repository == null || repository.isBlank() ? ".keel/backups" : repository;
             compression = compression == null || compression.isBlank() ? "zstd" : compression;
             retention = retention == null ? RetentionConfig.NONE : retention;
+            maxRate = maxRate == null || maxRate.isBlank() ? null : maxRate.strip();
+        }
+
+        /** {@code backup.max-rate} in kB/s; empty when unlimited. {@link ProjectLoader} checks it at load. */
+        public Optional<Long> maxRateKb() {
+            return maxRate == null ? Optional.empty() : Optional.of(parseRate(maxRate));
+        }
+
+        /**
+         * A transfer rate as pg_basebackup's {@code --max-rate} takes it ({@code 32768}, {@code 500k}, {@code 50M}),
+         * in kB/s; throws {@link IllegalArgumentException} naming the accepted forms and range.
+         */
+        public static long parseRate(String rate) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,9})\\s*([kM]?)").matcher(rate.strip());
+            if (!m.matches()) {
+                throw new IllegalArgumentException("'" + rate + "' is not a rate: write kB/s as a number, or with a k or"
+                        + " M suffix (50M)");
+            }
+            long kb = Long.parseLong(m.group(1)) * (m.group(2).equals("M") ? 1024 : 1);
+            if (kb < 32 || kb > 1024 * 1024) {
+                throw new IllegalArgumentException("'" + rate + "' is outside the range pg_basebackup accepts, 32k to"
+                        + " 1024M");
+            }
+            return kb;
         }
     }
 

@@ -124,6 +124,13 @@ public final class ProjectLoader {
             throw new ConfigException(where(shown, lines, "backup.compression") + ": unknown compression '" + compression
                     + "'", "use one of " + String.join(", ", ProjectConfig.BackupConfig.COMPRESSIONS));
         }
+        if (config.backup().maxRate() != null) {
+            try {
+                config.backup().maxRateKb();
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(where(shown, lines, "backup.max-rate") + ": " + e.getMessage(), null);
+            }
+        }
         ProjectConfig.RetentionConfig retention = config.backup().retention();
         if (retention.full() != null && retention.full() < 1) {
             throw new ConfigException(where(shown, lines, "backup.retention.full") + ": must be 1 or more, was "

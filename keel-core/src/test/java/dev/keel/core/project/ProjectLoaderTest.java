@@ -75,6 +75,21 @@ class ProjectLoaderTest {
     }
 
     @Test
+    void backupMaxRate_takesPgBasebackupsForms_andRefusesOthersNamingTheLine() throws Exception {
+        assertThat(load("backup:\n  max-rate: 50M\n", Map.of()).config().backup().maxRateKb()).contains(51200L);
+        assertThat(load("backup:\n  max-rate: 500k\n", Map.of()).config().backup().maxRateKb()).contains(500L);
+        assertThat(load("backup:\n  max-rate: 4096\n", Map.of()).config().backup().maxRateKb()).contains(4096L);
+        assertThat(load("backup:\n  compression: lz4\n", Map.of()).config().backup().maxRateKb()).isEmpty();
+        assertThatThrownBy(() -> load("name: shop\nbackup:\n  max-rate: fast\n", Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("keel.yaml:3 (backup.max-rate): 'fast' is not a rate");
+        assertThatThrownBy(() -> load("backup:\n  max-rate: 16k\n", Map.of()))
+                .hasMessageContaining("keel.yaml:2 (backup.max-rate): '16k' is outside the range pg_basebackup accepts");
+        assertThatThrownBy(() -> load("backup:\n  max-rate: 2048M\n", Map.of()))
+                .hasMessageContaining("outside the range");
+    }
+
+    @Test
     void wrongType_namesTheKey() {
         assertThatThrownBy(() -> load("targets:\n  dev:\n    port: fivefourthreetwo\n", Map.of()))
                 .isInstanceOf(ConfigException.class)

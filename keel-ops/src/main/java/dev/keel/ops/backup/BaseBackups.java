@@ -92,15 +92,16 @@ public final class BaseBackups {
     /** Takes a full backup of the server {@code spec} points at with {@code pgBasebackup}. */
     public static Result full(ConnectionSpec spec, Path pgBasebackup, Repository repository, Compression compression,
                               String serverVersion, Progress progress) {
-        return full(spec, pgBasebackup, repository, compression, serverVersion, progress, null);
+        return full(spec, pgBasebackup, repository, compression, serverVersion, progress, null, 0);
     }
 
     /**
      * Takes a full backup; with a {@code stateDir}, its file list is also kept there (see {@link FileListCache}),
-     * so the next incremental backup needs no private key.
+     * so the next incremental backup needs no private key. {@code maxRateKb} above 0 caps what the server sends
+     * per second ({@code backup.max-rate}; with server-side compression, the compressed bytes).
      */
     public static Result full(ConnectionSpec spec, Path pgBasebackup, Repository repository, Compression compression,
-                              String serverVersion, Progress progress, Path stateDir) {
+                              String serverVersion, Progress progress, Path stateDir, long maxRateKb) {
         String id = newId(repository, "full");
         java.io.ByteArrayOutputStream listCopy = new java.io.ByteArrayOutputStream();
         long t0 = System.nanoTime();
@@ -111,7 +112,7 @@ public final class BaseBackups {
         String log;
         PgBackupManifest pgManifest = new PgBackupManifest();
         if (framing.isPresent()) {
-            log = basebackup(spec, pgBasebackup, id, serverCompression(framing.get()), in -> {
+            log = basebackup(spec, pgBasebackup, id, with(throttle(maxRateKb), serverCompression(framing.get())), in -> {
                 try (BackupWriter.ChunkOutputStream tar = writer.stream("base.tar", framing.get());
                      FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
                     raw[0] = storeFramed(in, tar, framing.get(), entry -> {
@@ -121,7 +122,7 @@ public final class BaseBackups {
                 }
             });
         } else {
-            log = basebackup(spec, pgBasebackup, id, List.of(), in -> {
+            log = basebackup(spec, pgBasebackup, id, throttle(maxRateKb), in -> {
                 try (OutputStream tar = writer.stream("base.tar");
                      FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
                     // The tar is stored exactly as sent; the index reads the same bytes on their way through.
@@ -166,17 +167,18 @@ public final class BaseBackups {
                                                 Compression compression, String serverVersion, PrivateKey key,
                                                 String parentId, Progress progress) {
         Objects.requireNonNull(key, "null key");
-        return incremental(spec, pgBasebackup, repository, compression, serverVersion, key, parentId, progress, null);
+        return incremental(spec, pgBasebackup, repository, compression, serverVersion, key, parentId, progress, null, 0);
     }
 
     /**
      * Takes an incremental backup on top of {@code parentId} (null: the latest physical backup). The parent's
      * file list comes from {@code stateDir} when this machine took the parent (checked against the SHA-256 the
-     * parent's manifest records), else from the repository, which needs {@code key}.
+     * parent's manifest records), else from the repository, which needs {@code key}. {@code maxRateKb}: as for
+     * {@link #full(ConnectionSpec, Path, Repository, Compression, String, Progress, Path, long)}.
      */
     public static IncrementalResult incremental(ConnectionSpec spec, Path pgBasebackup, Repository repository,
                                                 Compression compression, String serverVersion, PrivateKey key,
-                                                String parentId, Progress progress, Path stateDir) {
+                                                String parentId, Progress progress, Path stateDir, long maxRateKb) {
         Objects.requireNonNull(repository, "null repository");
         if (parentId == null) {
             parentId = BackupChain.latestPhysical(repository).orElseThrow(() -> BackupException.usage(
@@ -198,18 +200,20 @@ public final class BaseBackups {
             }
             before = FileList.read(parent.stream(FileList.STREAM), parentId);
         }
-        return incrementalOn(spec, pgBasebackup, repository, compression, serverVersion, parentId, before, progress, stateDir);
+        return incrementalOn(spec, pgBasebackup, repository, compression, serverVersion, parentId, before, progress, stateDir,
+                maxRateKb);
     }
 
     private static IncrementalResult incrementalOn(ConnectionSpec spec, Path pgBasebackup, Repository repository,
                                                    Compression compression, String serverVersion, String parentId,
-                                                   Map<String, FileList.Entry> before, Progress progress, Path stateDir) {
+                                                   Map<String, FileList.Entry> before, Progress progress, Path stateDir,
+                                                   long maxRateKb) {
         java.io.ByteArrayOutputStream listCopy = new java.io.ByteArrayOutputStream();
         String id = newId(repository, "incr");
         long t0 = System.nanoTime();
         BackupWriter writer = BackupWriter.open(repository, id, compression);
         long[] counts = new long[4]; // source bytes, changed files, skipped files, stored block bytes
-        String log = basebackup(spec, pgBasebackup, id, List.of(), in -> {
+        String log = basebackup(spec, pgBasebackup, id, throttle(maxRateKb), in -> {
             try (OutputStream blocks = writer.stream(BLOCKS_STREAM);
                  FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
                 CountingInputStream counted = new CountingInputStream(in, null, n -> progress.set(counts[0] = n));
@@ -300,6 +304,17 @@ public final class BaseBackups {
             case ZSTD -> "--compress=server-zstd:level=1,workers=2";
             case LZ4 -> "--compress=server-lz4";
         });
+    }
+
+    /** pg_basebackup's throttle: {@code --max-rate} in kB/s, applied by the server to what it sends; none for 0. */
+    static List<String> throttle(long maxRateKb) {
+        return maxRateKb > 0 ? List.of("--max-rate=" + maxRateKb) : List.of();
+    }
+
+    private static List<String> with(List<String> a, List<String> b) {
+        List<String> all = new java.util.ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     /** The arrays in which a server-compressed tar goes to its indexing thread. */

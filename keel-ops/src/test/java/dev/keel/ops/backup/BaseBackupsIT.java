@@ -123,6 +123,30 @@ class BaseBackupsIT {
         assertThat(run(tool.toString(), "-n", data.toString())).contains("checksum mismatch for file \"" + relative + "\"");
     }
 
+    /**
+     * {@code backup.max-rate} reaches pg_basebackup, whose server then sends the (compressed) tar no faster than
+     * that. The only assertion on time is a lower bound, which a slow or busy machine cannot break: unthrottled, this
+     * backup takes a fraction of it.
+     */
+    @Test
+    void maxRate_throttlesWhatTheServerSends() throws Exception {
+        LocalRepository repo = new LocalRepository(tmp.resolve("repo"));
+        BackupKeys.keygen(repo, tmp.resolve("backup.key"));
+        ConnectionSpec spec = new ConnectionSpec("127.0.0.1", source.port(), "shop", EmbeddedPostgres.SUPERUSER,
+                source.password(), Map.of());
+        Path tool = BinaryLocator.clientProgram("pg_basebackup", source.binaries()).orElseThrow();
+        long rateKb = 1024;
+
+        BaseBackups.Result result = BaseBackups.full(spec, tool, repo, Compression.ZSTD, "15", Progress.silent(), null,
+                rateKb);
+
+        long sent = Manifest.read(repo, result.id()).streams().stream().filter(s -> s.name().equals("base.tar"))
+                .findFirst().orElseThrow().storedBytes();
+        assertThat(sent).as("enough to throttle").isGreaterThan(2L << 20);
+        assertThat(result.millis()).isGreaterThanOrEqualTo(sent * 1000 / (rateKb * 1024) / 2);
+        assertThat(BackupReader.verify(repo, result.id())).isEmpty();
+    }
+
     private static String run(String... command) throws Exception {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);

@@ -175,20 +175,21 @@ class IncrementalBackupsIT {
     @Test
     void incrementalNeedsNoKey_whenThisMachineKeptTheParentsFileList() throws Exception {
         Path state = tmp.resolve("state");
-        BaseBackups.Result full = BaseBackups.full(spec(), tool(), repo, Compression.ZSTD, "15", Progress.silent(), state);
+        BaseBackups.Result full = BaseBackups.full(spec(), tool(), repo, Compression.ZSTD, "15", Progress.silent(), state,
+                0);
         assertThat(java.nio.file.Files.getPosixFilePermissions(state.resolve(full.id() + ".files")))
                 .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         sql("update orders set ref = 'changed' where id <= 100");
 
         BaseBackups.IncrementalResult first = BaseBackups.incremental(spec(), tool(), repo, Compression.ZSTD, "15", null,
-                null, Progress.silent(), state);
+                null, Progress.silent(), state, 0);
         assertThat(first.parent()).isEqualTo(full.id());
         assertThat(first.skippedFiles()).isPositive();
 
         // A cached list that does not match what the parent's manifest recorded is not trusted.
         java.nio.file.Files.writeString(state.resolve(first.backup().id() + ".files"), "{}\n");
         assertThatThrownBy(() -> BaseBackups.incremental(spec(), tool(), repo, Compression.ZSTD, "15", null, null,
-                Progress.silent(), state)).isInstanceOf(BackupException.class).hasMessageContaining("needs the private key");
+                Progress.silent(), state, 0)).isInstanceOf(BackupException.class).hasMessageContaining("needs the private key");
 
         Path data = restore(first.backup().id());
         try (Connection c = startRestored(data); Statement st = c.createStatement()) {
