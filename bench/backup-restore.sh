@@ -8,7 +8,8 @@
 # Rounds in alternating order (ROUNDS, default 4), each command after a memory warm-up (WARM, below); reports the best seconds of each, MB/s, CPU seconds and the ratios, then the medians. Targets: backup >= 0.9x pg_basebackup's throughput,
 # restore at least as fast as extracting pg_basebackup's tar (ratio keel/tar time <= 1.0). The backup ratio is given
 # against both forms of pg_basebackup; the durable one is the like-for-like comparison. Last, the CPU cost of each
-# stage of the pipeline on the same tar (bench/BackupStages.java).
+# stage of the pipeline on the same tar (bench/BackupStages.java), and a prototype that reads the data directory
+# itself (bench/DirectCopy.java).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 scale="${SCALE:-140}"
@@ -105,3 +106,20 @@ echo "all rounds (seconds): pg_basebackup -D DIR${all[pd]}; -D -${all[pb]}; keel
 echo
 echo "what each stage of the pipeline costs on this tar (bench/BackupStages.java, one thread, best of 3):"
 "${JAVA_HOME:+$JAVA_HOME/bin/}java" -cp "$root/keel-cli/target/keel.jar" "$root/bench/BackupStages.java" "$work/base.tar"
+echo
+echo "prototype, not Keel (bench/DirectCopy.java): the data directory read by 2 threads instead of through pg_basebackup,"
+echo "each 4 MiB hashed, compressed, encrypted and written (best of 3, JVM start included):"
+java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+mkdir -p "$work/classes"
+"${JAVA_HOME:+$JAVA_HOME/bin/}javac" -d "$work/classes" -cp "$root/keel-cli/target/keel.jar" "$root/bench/DirectCopy.java"
+jsa="$(ls "$root"/keel-cli/target/keel-*.jsa 2>/dev/null | head -1)"
+for codec in zstd lz4; do
+  for r in 1 2 3; do
+    rm -rf "$work/direct"
+    run "dc_$codec" "direct copy ($codec)" "$java" ${jsa:+-XX:SharedArchiveFile=$jsa -Xlog:cds=off} -XX:TieredStopAtLevel=1 \
+      -XX:+UseSerialGC -Djava.library.path="$root/keel-cli/target/native" \
+      -Dcom.amazon.corretto.crypto.provider.useExternalLib=true -cp "$root/keel-cli/target/keel.jar:$work/classes" \
+      DirectCopy "$work/.keel/pg/data" "$work/direct" 2 "$codec"
+  done
+  echo "direct copy ($codec): best ${best_s[dc_$codec]} s, median $(median "${all[dc_$codec]}") s; throughput ratio to pg_basebackup -D - > file (best ${best_s[pb]} s): $(ratio "${best_s[pb]}" "${best_s[dc_$codec]}")"
+done
