@@ -498,6 +498,10 @@ final class BackupCommands {
         @Option(names = "--port", paramLabel = "P", description = "with --start: this port (default: a free one)")
         int port;
 
+        @Option(names = "--max-rate", paramLabel = "RATE",
+                description = "write at most this much per second, in kB/s or with a k or M suffix (50M); default unlimited")
+        String maxRate;
+
         @Override
         public Integer call() {
             Cli cli = new Cli(spec);
@@ -511,6 +515,7 @@ final class BackupCommands {
                         KeelException.USAGE, null);
             }
             Project project = cli.project();
+            long maxBytes = maxRate == null ? 0 : maxRateKb(project, maxRate) * 1024; // refused before anything starts
             LocalRepository repo = repository(project);
             Path dataDir = to.toAbsolutePath().normalize();
             boolean archived = !new WalArchive(repo).isEmpty();
@@ -526,7 +531,7 @@ final class BackupCommands {
             String backup = plan != null ? plan.backupId() : id != null ? id : latest(repo);
             PrivateKey key = privateKey(project, keyFile);
             try (LazyProgress progress = new LazyProgress(cli, "restore", restoreBytes(repo, backup))) {
-                BaseBackups.restore(repo, backup, key, dataDir, force, progress);
+                BaseBackups.restore(repo, backup, key, dataDir, force, progress, maxBytes);
                 progress.finish();
             }
             Optional<Path> keyPath = keyFile != null ? Optional.of(keyFile)

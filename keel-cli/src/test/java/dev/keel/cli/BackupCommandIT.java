@@ -63,7 +63,12 @@ class BackupCommandIT {
         assertThat(Run.keel("backup", "verify", "--chunks-only", "--project", p).exitCode()).isZero();
 
         Path restored = dir.resolve("restored");
-        Run restore = Run.keel("restore", "--to", restored.toString(), "--start", "--json", "--project", p);
+        Run badRestoreRate = Run.keel("restore", "--to", restored.toString(), "--max-rate", "10G", "--project", p);
+        assertThat(badRestoreRate.exitCode()).isEqualTo(2);
+        assertThat(badRestoreRate.err().lines()).singleElement().asString().contains("--max-rate: '10G' is not a rate");
+        assertThat(restored).doesNotExist();
+        Run restore = Run.keel("restore", "--to", restored.toString(), "--start", "--json", "--max-rate", "1024M",
+                "--project", p);
         assertThat(restore.exitCode()).as(restore.all()).isZero();
         assertThat(restored.resolve("PG_VERSION")).exists();
         JsonNode started = JSON.readTree(restore.out());

@@ -480,6 +480,15 @@ public final class BaseBackups {
      */
     public static void restore(Repository repository, String id, PrivateKey key, Path dataDir, boolean force,
                                Progress progress) {
+        restore(repository, id, key, dataDir, force, progress, 0);
+    }
+
+    /**
+     * As {@link #restore(Repository, String, PrivateKey, Path, boolean, Progress)}, writing at most
+     * {@code maxBytesPerSecond} (0: no limit; {@code keel restore --max-rate}).
+     */
+    public static void restore(Repository repository, String id, PrivateKey key, Path dataDir, boolean force,
+                               Progress progress, long maxBytesPerSecond) {
         if (Files.exists(dataDir) && !isEmpty(dataDir) && !force) {
             throw new BackupException(dataDir + " is not empty", "restore into an empty directory, or add --force",
                     KeelException.USAGE, null);
@@ -511,9 +520,9 @@ public final class BaseBackups {
             Files.createDirectories(dataDir);
             Files.setPosixFilePermissions(dataDir, RestoreWriter.DIR_MODE);
             if (chain.size() > 1) {
-                ChainRestore.restore(chain, readers, dataDir, progress);
+                ChainRestore.restore(chain, readers, dataDir, progress, new Throttle(maxBytesPerSecond));
             } else {
-                TarExtractor.extract(reader, id, dataDir, progress);
+                TarExtractor.extract(reader, id, dataDir, progress, new Throttle(maxBytesPerSecond));
                 Path manifest = dataDir.resolve(PgBackupManifest.NAME);
                 if (reader.streams().contains(PgBackupManifest.NAME) && !Files.exists(manifest)) {
                     try (InputStream in = reader.stream(PgBackupManifest.NAME)) { // server-compressed: stored beside

@@ -38,25 +38,26 @@ final class ChainRestore {
         return t;
     });
     private volatile BackupException checkFailure;
-    private final RestoreWriter writer = new RestoreWriter();
+    private final RestoreWriter writer;
     private final Set<String> done = new HashSet<>(); // path NUL index of every block written
     private long written;
     private long blocksWritten;
     private String openPath;
     private RestoreWriter.OpenFile open;
 
-    private ChainRestore(Map<String, FileList.Entry> target, Path dataDir, Progress progress) {
+    private ChainRestore(Map<String, FileList.Entry> target, Path dataDir, Progress progress, Throttle throttle) {
+        this.writer = new RestoreWriter(throttle);
         this.target = target;
         this.dataDir = dataDir;
         this.progress = progress;
     }
 
     /** {@code chain} is full backup first, the target last; {@code readers} has an open reader for each. */
-    static void restore(List<String> chain, Map<String, BackupReader> readers, Path dataDir, Progress progress)
-            throws IOException {
+    static void restore(List<String> chain, Map<String, BackupReader> readers, Path dataDir, Progress progress,
+                        Throttle throttle) throws IOException {
         String id = chain.get(chain.size() - 1);
         Map<String, FileList.Entry> target = FileList.read(readers.get(id).stream(FileList.STREAM), id);
-        ChainRestore r = new ChainRestore(target, dataDir, progress);
+        ChainRestore r = new ChainRestore(target, dataDir, progress, throttle);
         r.layout();
         try {
             for (String layer : chain) {

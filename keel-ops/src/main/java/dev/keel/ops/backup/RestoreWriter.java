@@ -49,8 +49,15 @@ final class RestoreWriter implements AutoCloseable {
     private final Semaphore slots = new Semaphore(IN_FLIGHT);
     private final Set<OpenFile> open = ConcurrentHashMap.newKeySet();
     private volatile IOException failure;
+    private final Throttle throttle;
 
     RestoreWriter() {
+        this(Throttle.NONE);
+    }
+
+    /** Writes no faster than {@code throttle} lets the caller hand them over. */
+    RestoreWriter(Throttle throttle) {
+        this.throttle = throttle;
         for (int i = 0; i < THREADS; i++) {
             threads[i] = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "keel-restore-write");
@@ -89,6 +96,7 @@ final class RestoreWriter implements AutoCloseable {
      */
     void write(OpenFile file, ByteBuffer data, long position, Runnable whenDone) throws IOException {
         failIfFailed();
+        throttle.acquire(data.remaining());
         try {
             slots.acquire();
         } catch (InterruptedException e) {

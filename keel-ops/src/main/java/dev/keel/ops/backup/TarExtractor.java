@@ -24,7 +24,7 @@ final class TarExtractor {
     private final String backupId;
     private final Path dataDir;
     private final Progress progress;
-    private final RestoreWriter writer = new RestoreWriter();
+    private final RestoreWriter writer;
     private final java.util.Set<Path> made = new java.util.HashSet<>(); // directories known to exist
 
     // The chunk being read, the position in it, and who still reads it (this parser and the writes not done).
@@ -55,15 +55,17 @@ final class TarExtractor {
         }
     }
 
-    private TarExtractor(String backupId, Path dataDir, Progress progress) {
+    private TarExtractor(String backupId, Path dataDir, Progress progress, Throttle throttle) {
+        this.writer = new RestoreWriter(throttle);
         this.backupId = backupId;
         this.dataDir = dataDir;
         this.progress = progress;
     }
 
     /** Extracts stream {@code base.tar} of {@code reader} into {@code dataDir}, which exists and is empty. */
-    static void extract(BackupReader reader, String backupId, Path dataDir, Progress progress) throws IOException {
-        TarExtractor x = new TarExtractor(backupId, dataDir, progress);
+    static void extract(BackupReader reader, String backupId, Path dataDir, Progress progress, Throttle throttle)
+            throws IOException {
+        TarExtractor x = new TarExtractor(backupId, dataDir, progress, throttle);
         try (BackupReader.Chunks chunks = reader.chunks("base.tar"); RestoreWriter writer = x.writer) {
             x.source = chunks;
             x.run(chunks);

@@ -147,6 +147,25 @@ class BaseBackupsIT {
         assertThat(BackupReader.verify(repo, result.id())).isEmpty();
     }
 
+    /** {@code keel restore --max-rate}: the restore's writes are paced; again only a lower bound on time. */
+    @Test
+    void restoreMaxRate_pacesTheWrites() throws Exception {
+        LocalRepository repo = new LocalRepository(tmp.resolve("repo"));
+        BackupKeys.keygen(repo, tmp.resolve("backup.key"));
+        BaseBackups.Result result = backup(repo);
+        long rate = 16L << 20;
+        Path data = tmp.resolve("restored-data");
+
+        long t0 = System.nanoTime();
+        BaseBackups.restore(repo, result.id(), BackupKeys.loadPrivateKey(tmp.resolve("backup.key")), data, false,
+                Progress.silent(), rate);
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+
+        assertThat(result.rawBytes()).as("enough to pace").isGreaterThan(24L << 20);
+        assertThat(millis).isGreaterThanOrEqualTo((result.rawBytes() - (1L << 20)) * 1000 / rate * 8 / 10);
+        assertThat(data.resolve("PG_VERSION")).exists();
+    }
+
     private static String run(String... command) throws Exception {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
