@@ -307,7 +307,7 @@ public final class BaseBackups {
     }
 
     /** pg_basebackup's throttle: {@code --max-rate} in kB/s, applied by the server to what it sends; none for 0. */
-    static List<String> throttle(long maxRateKb) {
+    private static List<String> throttle(long maxRateKb) {
         return maxRateKb > 0 ? List.of("--max-rate=" + maxRateKb) : List.of();
     }
 
