@@ -108,20 +108,19 @@ final class BackupCommands {
         return Compression.fromId(project.config().backup().compression());
     }
 
-    /**
-     * A physical backup's throttle in kB/s: {@code --max-rate} when given, else {@code backup.max-rate}; 0 for none.
-     * A bad option value is a usage error naming the forms pg_basebackup takes.
-     */
+    /** A physical backup's throttle in kB/s: {@code --max-rate} when given, else {@code backup.max-rate}; 0 for none. */
     static long maxRateKb(Project project, String option) {
-        if (option != null) {
-            try {
-                return dev.keel.core.project.ProjectConfig.BackupConfig.parseRate(option);
-            } catch (IllegalArgumentException e) {
-                throw new KeelException("--max-rate: " + e.getMessage(), "for example --max-rate 50M",
-                        KeelException.USAGE, null);
-            }
+        return option != null ? rateOption(option) : project.config().backup().maxRateKb().orElse(0L);
+    }
+
+    /** A {@code --max-rate} value in kB/s; one that is not a rate, or out of range, is a usage error. */
+    static long rateOption(String option) {
+        try {
+            return dev.keel.core.project.ProjectConfig.BackupConfig.parseRate(option);
+        } catch (IllegalArgumentException e) {
+            throw new KeelException("--max-rate: " + e.getMessage(), "for example --max-rate 50M", KeelException.USAGE,
+                    null);
         }
-        return project.config().backup().maxRateKb().orElse(0L);
     }
 
     /** The option both physical backup commands take, with the text they show for it. */
@@ -515,7 +514,7 @@ final class BackupCommands {
                         KeelException.USAGE, null);
             }
             Project project = cli.project();
-            long maxBytes = maxRate == null ? 0 : maxRateKb(project, maxRate) * 1024; // refused before anything starts
+            long maxBytes = maxRate == null ? 0 : rateOption(maxRate) * 1024; // refused before anything starts
             LocalRepository repo = repository(project);
             Path dataDir = to.toAbsolutePath().normalize();
             boolean archived = !new WalArchive(repo).isEmpty();

@@ -139,8 +139,7 @@ public record ProjectConfig(
             }
             long kb = Long.parseLong(m.group(1)) * (m.group(2).equals("M") ? 1024 : 1);
             if (kb < 32 || kb > 1024 * 1024) {
-                throw new IllegalArgumentException("'" + rate + "' is outside the range pg_basebackup accepts, 32k to"
-                        + " 1024M");
+                throw new IllegalArgumentException("'" + rate + "' is outside 32k to 1024M (pg_basebackup's range)");
             }
             return kb;
         }

@@ -84,9 +84,9 @@ class ProjectLoaderTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("keel.yaml:3 (backup.max-rate): 'fast' is not a rate");
         assertThatThrownBy(() -> load("backup:\n  max-rate: 16k\n", Map.of()))
-                .hasMessageContaining("keel.yaml:2 (backup.max-rate): '16k' is outside the range pg_basebackup accepts");
+                .hasMessageContaining("keel.yaml:2 (backup.max-rate): '16k' is outside 32k to 1024M");
         assertThatThrownBy(() -> load("backup:\n  max-rate: 2048M\n", Map.of()))
-                .hasMessageContaining("outside the range");
+                .hasMessageContaining("'2048M' is outside 32k to 1024M");
     }
 
     @Test

@@ -27,11 +27,10 @@ import java.util.Properties;
 /**
  * Proves a backup by restoring it: chunks checked, the backup restored into a scratch directory, the restored
  * files checked against their backup_manifest (pg_verifybackup; where it or the manifest is missing, against Keel's
- * file list), the server started (the measured
- * restore-and-start time is the RTO you really have), amcheck run on every B-tree index of every database, and
- * the row counts of each database's largest tables compared with the statistics the backup itself carries.
- * An incremental backup is checked with its whole chain. The scratch copy listens on 127.0.0.1 only and is
- * deleted afterwards.
+ * file list), the server started (the measured restore-and-start time is the RTO you really have), amcheck run on
+ * every B-tree index of every database, and the row counts of each database's largest tables compared with the
+ * statistics the backup itself carries. An incremental backup is checked with its whole chain. The scratch copy
+ * listens on 127.0.0.1 only and is deleted afterwards.
  */
 public final class BackupVerifier {
 

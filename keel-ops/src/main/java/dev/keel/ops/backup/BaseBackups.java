@@ -112,7 +112,7 @@ public final class BaseBackups {
         String log;
         PgBackupManifest pgManifest = new PgBackupManifest();
         if (framing.isPresent()) {
-            log = basebackup(spec, pgBasebackup, id, with(throttle(maxRateKb), serverCompression(framing.get())), in -> {
+            log = basebackup(spec, pgBasebackup, id, maxRateKb, serverCompression(framing.get()), in -> {
                 try (BackupWriter.ChunkOutputStream tar = writer.stream("base.tar", framing.get());
                      FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
                     raw[0] = storeFramed(in, tar, framing.get(), entry -> {
@@ -122,7 +122,7 @@ public final class BaseBackups {
                 }
             });
         } else {
-            log = basebackup(spec, pgBasebackup, id, throttle(maxRateKb), in -> {
+            log = basebackup(spec, pgBasebackup, id, maxRateKb, List.of(), in -> {
                 try (OutputStream tar = writer.stream("base.tar");
                      FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
                     // The tar is stored exactly as sent; the index reads the same bytes on their way through.
@@ -213,7 +213,7 @@ public final class BaseBackups {
         long t0 = System.nanoTime();
         BackupWriter writer = BackupWriter.open(repository, id, compression);
         long[] counts = new long[4]; // source bytes, changed files, skipped files, stored block bytes
-        String log = basebackup(spec, pgBasebackup, id, throttle(maxRateKb), in -> {
+        String log = basebackup(spec, pgBasebackup, id, maxRateKb, List.of(), in -> {
             try (OutputStream blocks = writer.stream(BLOCKS_STREAM);
                  FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
                 CountingInputStream counted = new CountingInputStream(in, null, n -> progress.set(counts[0] = n));
@@ -306,17 +306,6 @@ public final class BaseBackups {
         });
     }
 
-    /** pg_basebackup's throttle: {@code --max-rate} in kB/s, applied by the server to what it sends; none for 0. */
-    private static List<String> throttle(long maxRateKb) {
-        return maxRateKb > 0 ? List.of("--max-rate=" + maxRateKb) : List.of();
-    }
-
-    private static List<String> with(List<String> a, List<String> b) {
-        List<String> all = new java.util.ArrayList<>(a);
-        all.addAll(b);
-        return all;
-    }
-
     /** The arrays in which a server-compressed tar goes to its indexing thread. */
     private static final int COPY = 1 << 20;
 
@@ -384,11 +373,18 @@ public final class BaseBackups {
         void read(InputStream stdout) throws IOException;
     }
 
-    /** Runs pg_basebackup to stdout, hands its tar to {@code body}, and returns its log once it exited cleanly. */
-    private static String basebackup(ConnectionSpec spec, Path pgBasebackup, String id, List<String> extra, TarBody body) {
+    /**
+     * Runs pg_basebackup to stdout, hands its tar to {@code body}, and returns its log once it exited cleanly.
+     * {@code maxRateKb} above 0 becomes its {@code --max-rate} (kB/s), which the server applies to what it sends.
+     */
+    private static String basebackup(ConnectionSpec spec, Path pgBasebackup, String id, long maxRateKb,
+                                     List<String> extra, TarBody body) {
         List<String> cmd = new java.util.ArrayList<>(List.of(pgBasebackup.toString(), "-h", spec.host(), "-p",
                 String.valueOf(spec.port()), "-U", spec.user(), "-D", "-", "-Ft", "-X", "fetch", "-c", "fast", "-v", "-w",
                 "-l", "keel " + id));
+        if (maxRateKb > 0) {
+            cmd.add("--max-rate=" + maxRateKb);
+        }
         cmd.addAll(extra);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         if (spec.password() != null) {

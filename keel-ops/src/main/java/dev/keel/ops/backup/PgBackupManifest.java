@@ -30,8 +30,10 @@ final class PgBackupManifest {
         return HexFormat.of().toHexDigits(Integer.reverseBytes((int) crc.getValue()));
     }
 
-    /** "2026-11-26 08:19:56 GMT", as the server writes a file's modification time; built by hand, since
-     * java.time's formatter (and String.format) cost a backup's JVM tens of milliseconds to load. */
+    /**
+     * "2026-11-26 08:19:56 GMT", as the server writes a file's modification time; built by hand, since loading
+     * java.time's formatter (or String.format) cost a backup 0.12-0.15 s of CPU (bench/RESULTS.md).
+     */
     private static void modified(StringBuilder out, long epochSecond) {
         LocalDateTime t = LocalDateTime.ofEpochSecond(epochSecond, 0, ZoneOffset.UTC);
         out.append(t.getYear()).append('-');

@@ -51,11 +51,7 @@ final class RestoreWriter implements AutoCloseable {
     private volatile IOException failure;
     private final Throttle throttle;
 
-    RestoreWriter() {
-        this(Throttle.NONE);
-    }
-
-    /** Writes no faster than {@code throttle} lets the caller hand them over. */
+    /** Writes no faster than {@code throttle} lets the caller hand them over ({@link Throttle#NONE}: no limit). */
     RestoreWriter(Throttle throttle) {
         this.throttle = throttle;
         for (int i = 0; i < THREADS; i++) {

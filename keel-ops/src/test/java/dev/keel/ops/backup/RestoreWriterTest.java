@@ -32,7 +32,7 @@ class RestoreWriterTest {
         }
         Collections.shuffle(starts, new Random(3));
         Path out = tmp.resolve("file");
-        try (RestoreWriter w = new RestoreWriter()) {
+        try (RestoreWriter w = new RestoreWriter(Throttle.NONE)) {
             RestoreWriter.OpenFile f = w.open(out, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                     RestoreWriter.FILE_MODE);
             for (int at : starts) {
@@ -49,7 +49,7 @@ class RestoreWriterTest {
         Path readOnly = tmp.resolve("read-only");
         Files.write(readOnly, new byte[10]);
         long before = openDescriptors();
-        RestoreWriter w = new RestoreWriter();
+        RestoreWriter w = new RestoreWriter(Throttle.NONE);
         RestoreWriter.OpenFile ok = w.open(tmp.resolve("ok"), Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
         RestoreWriter.OpenFile bad = w.open(readOnly, Set.of(StandardOpenOption.READ));
         w.write(ok, new byte[100], 0, 100, 0);
