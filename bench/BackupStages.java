@@ -15,8 +15,8 @@ import net.jpountz.xxhash.XXHashFactory;
  * The CPU cost of each stage of Keel's backup pipeline on a real tar, one stage at a time, on one thread:
  * reading the file in 4 MiB chunks (the baseline every other line includes), a hash per 1 MiB block (SHA-256, as
  * Keel did until 2026-11-25, and XXH64, as it does since), compressing each 4 MiB chunk (zstd at levels -1, 1 and
- * 3, lz4) and decompressing it again (from zstd level 1). Prints thread CPU seconds, best of 3, and the stored
- * size. Run by bench/backup-restore.sh on pg_basebackup's tar:
+ * 3, lz4) and decompressing it again (from zstd level 1), and Keel's lz4 frame reader on the whole tar. Prints
+ * thread CPU seconds, best of 3, and the stored size. Run by bench/backup-restore.sh on pg_basebackup's tar:
  * java -cp keel-cli/target/keel.jar bench/BackupStages.java FILE
  */
 public class BackupStages {
@@ -73,6 +73,42 @@ public class BackupStages {
             best = Math.min(best, (CPU.getCurrentThreadCpuTime() - t0) / 1e9);
         }
         System.out.printf("%-28s %10.2f %14s%n", "zstd level 1 decompress", best, "(in memory)");
+        lz4Frames(file);
+    }
+
+    /**
+     * Keel's own reader of lz4 frames (Lz4FrameReader, package-private, so reached by reflection) on the whole tar,
+     * compressed beforehand (not counted) into one frame of 256 KiB blocks: what a restore and the indexing thread of
+     * an lz4 backup decode. lz4-java writes independent blocks, PostgreSQL linked ones: the same decoding.
+     */
+    static void lz4Frames(String file) throws Exception {
+        java.io.ByteArrayOutputStream framed = new java.io.ByteArrayOutputStream();
+        try (var out = new net.jpountz.lz4.LZ4FrameOutputStream(framed,
+                net.jpountz.lz4.LZ4FrameOutputStream.BLOCKSIZE.SIZE_256KB);
+             InputStream in = new FileInputStream(file)) {
+            in.transferTo(out);
+        }
+        byte[] bytes = framed.toByteArray();
+        var reader = Class.forName("dev.keel.ops.backup.Lz4FrameReader")
+                .getDeclaredConstructor(InputStream.class, boolean.class);
+        reader.setAccessible(true);
+        byte[] buffer = new byte[1 << 20];
+        double best = Double.MAX_VALUE;
+        long decoded = 0;
+        for (int round = 0; round < 3; round++) {
+            long t0 = CPU.getCurrentThreadCpuTime();
+            decoded = 0;
+            try (InputStream in = (InputStream) reader.newInstance(new java.io.ByteArrayInputStream(bytes), true)) {
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    decoded += n;
+                }
+            }
+            best = Math.min(best, (CPU.getCurrentThreadCpuTime() - t0) / 1e9);
+        }
+        if (decoded != new java.io.File(file).length()) {
+            throw new IllegalStateException("Lz4FrameReader decoded " + decoded + " bytes of " + file);
+        }
+        System.out.printf("%-28s %10.2f %14s%n", "lz4 frames, Keel's reader", best, "(in memory)");
     }
 
     static void measure(String name, String file, Stage stage) throws Exception {

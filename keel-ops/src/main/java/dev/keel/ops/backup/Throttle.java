@@ -5,8 +5,8 @@ import java.io.InterruptedIOException;
 /**
  * Paces bytes to at most a rate ({@code keel restore --max-rate}): each {@link #acquire} waits until the bytes
  * acquired before it would have taken their time at that rate. Falling behind earns at most {@link #SLACK} of
- * credit: enough to make up for sleeps that overshoot (a 2 ms wait per MiB at 500 MB/s, rounded up, made a
- * restore 75% slower than its rate before), too little for a burst after a pause. Thread-safe; callers wait
+ * credit: enough to make up for sleeps that overshoot (without it, a 2.1 GB restore at 500M took 4.8-4.9 s instead
+ * of the rate's 4.6 s, bench/RESULTS.md), too little for a burst after a pause. Thread-safe; callers wait
  * outside the lock.
  */
 final class Throttle {
