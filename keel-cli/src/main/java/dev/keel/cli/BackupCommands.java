@@ -108,6 +108,11 @@ final class BackupCommands {
         return Compression.fromId(project.config().backup().compression());
     }
 
+    /** How a full backup reads the server: {@code --engine} when given, else {@code backup.engine}. */
+    static BaseBackups.Engine engine(Project project, String option) {
+        return BaseBackups.Engine.of(option != null ? option : project.config().backup().engine());
+    }
+
     /** A physical backup's throttle in kB/s: {@code --max-rate} when given, else {@code backup.max-rate}; 0 for none. */
     static long maxRateKb(Project project, String option) {
         return option != null ? rateOption(option) : project.config().backup().maxRateKb().orElse(0L);
@@ -249,11 +254,16 @@ final class BackupCommands {
         @Option(names = "--max-rate", paramLabel = "RATE", description = MAX_RATE_HELP)
         String maxRate;
 
+        @Option(names = "--engine", paramLabel = "ENGINE", description = "auto (Keel reads the data directory itself "
+                + "where it can, else pg_basebackup), pg_basebackup or direct. Default: backup.engine, else auto")
+        String engine;
+
         @Override
         public Integer call() throws SQLException {
             Cli cli = new Cli(spec);
             Project project = cli.project();
             long rateKb = maxRateKb(project, maxRate); // a bad --max-rate: refused before anything starts
+            BaseBackups.Engine how = engine(project, engine);
             LocalRepository repo = repository(project);
             BackupKeys.currentPublicKey(repo); // no key yet: refuse before anything starts
             BackupWriter.warmUp();
@@ -261,15 +271,16 @@ final class BackupCommands {
             BaseBackups.Result r;
             try (LazyProgress progress = new LazyProgress(cli, "backup", source.estimate())) {
                 r = BaseBackups.full(source.spec(), source.tool(), repo, compression(project), source.version(), progress,
-                        stateDir(project), rateKb);
+                        stateDir(project), rateKb, how);
                 progress.finish();
             }
             if (cli.json()) {
                 cli.printJson(Cli.ordered("id", r.id(), "startLsn", r.startLsn(), "stopLsn", r.stopLsn(),
-                        "timeline", r.timeline(), "sizeBytes", r.rawBytes(), "millis", r.millis()));
+                        "timeline", r.timeline(), "sizeBytes", r.rawBytes(), "millis", r.millis(), "engine", r.engine()));
             } else {
-                cli.out().printf("Backup %s complete: %s, LSN %s to %s, %d ms.%n", r.id(), Progress.Unit.BYTES.format(r.rawBytes()),
-                        r.startLsn(), r.stopLsn(), r.millis());
+                cli.out().printf("Backup %s complete: %s, LSN %s to %s, %d ms (%s).%n", r.id(),
+                        Progress.Unit.BYTES.format(r.rawBytes()), r.startLsn(), r.stopLsn(), r.millis(),
+                        r.engine().equals("direct") ? "read from the data directory" : "streamed by pg_basebackup");
             }
             return 0;
         }

@@ -160,10 +160,13 @@ final class DemoCommand implements Callable<Integer> {
                     .orElseThrow(() -> new KeelException("pg_basebackup is not installed",
                             "install it (Debian: apt-get install postgresql-client-15)", KeelException.RUNTIME, null)),
                     repo, BackupCommands.compression(project), status.version(), progress, BackupCommands.stateDir(project),
-                    BackupCommands.maxRateKb(project, null));
+                    BackupCommands.maxRateKb(project, null), BackupCommands.engine(project, null));
         }
-        out.printf("      backup %s: %s streamed through zstd and AES-256-GCM into %s%n", backup.id(),
-                Progress.Unit.BYTES.format(backup.rawBytes()), relative(repo.root()));
+        String compression = project.config().backup().compression();
+        out.printf("      backup %s: %s %s, through %sAES-256-GCM into %s%n", backup.id(),
+                Progress.Unit.BYTES.format(backup.rawBytes()), backup.engine().equals("direct")
+                        ? "read from the data directory" : "streamed by pg_basebackup",
+                compression.equals("none") ? "" : compression + " and ", relative(repo.root()));
         BackupVerifier.Result verified;
         try (Progress progress = new BackupCommands.LazyProgress(cli, "verify")) {
             verified = BackupVerifier.verify(repo, backup.id(), BackupKeys.loadPrivateKey(keyFile), server.binaries(),

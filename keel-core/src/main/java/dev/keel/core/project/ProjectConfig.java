@@ -106,11 +106,17 @@ public record ProjectConfig(
      * @param retention   what {@code keel backup expire} keeps (default: everything)
      * @param maxRate     the most a physical backup may send per second, as pg_basebackup's {@code --max-rate} takes
      *                    it: kB/s, or with a k or M suffix ({@code 50M}); from 32k to 1024M (default: unlimited)
+     * @param engine      how a full backup reads the server: {@code auto} (default: Keel reads the data directory
+     *                    itself where it runs on the database's machine, else pg_basebackup), {@code pg_basebackup}
+     *                    or {@code direct}
      */
     public record BackupConfig(String repository, String compression, RetentionConfig retention,
-                               @JsonProperty("max-rate") String maxRate) {
+                               @JsonProperty("max-rate") String maxRate, String engine) {
 
-        static final BackupConfig DEFAULT = new BackupConfig(null, null, null, null);
+        static final BackupConfig DEFAULT = new BackupConfig(null, null, null, null, null);
+
+        /** The values {@code backup.engine} takes (keel-ops' BaseBackups.Engine has one constant for each). */
+        public static final java.util.List<String> ENGINES = java.util.List.of("auto", "pg_basebackup", "direct");
 
         /** The values {@code backup.compression} takes (keel-ops' Compression has one constant for each). */
         public static final java.util.List<String> COMPRESSIONS = java.util.List.of("zstd", "lz4", "none");
@@ -120,6 +126,7 @@ public record ProjectConfig(
             compression = compression == null || compression.isBlank() ? "zstd" : compression;
             retention = retention == null ? RetentionConfig.NONE : retention;
             maxRate = maxRate == null || maxRate.isBlank() ? null : maxRate.strip();
+            engine = engine == null || engine.isBlank() ? "auto" : engine.strip();
         }
 
         /** {@code backup.max-rate} in kB/s; empty when unlimited. {@link ProjectLoader} checks it at load. */

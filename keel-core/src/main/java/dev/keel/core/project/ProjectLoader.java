@@ -124,6 +124,11 @@ public final class ProjectLoader {
             throw new ConfigException(where(shown, lines, "backup.compression") + ": unknown compression '" + compression
                     + "'", "use one of " + String.join(", ", ProjectConfig.BackupConfig.COMPRESSIONS));
         }
+        String engine = config.backup().engine();
+        if (!ProjectConfig.BackupConfig.ENGINES.contains(engine)) {
+            throw new ConfigException(where(shown, lines, "backup.engine") + ": unknown engine '" + engine + "'",
+                    "use one of " + String.join(", ", ProjectConfig.BackupConfig.ENGINES));
+        }
         if (config.backup().maxRate() != null) {
             try {
                 config.backup().maxRateKb();

@@ -52,8 +52,12 @@ import java.util.stream.Stream;
  */
 public final class BaseBackups {
 
-    /** What a backup recorded; {@code rawBytes} is what this backup stores before compression. */
-    public record Result(String id, String startLsn, String stopLsn, String timeline, long rawBytes, long millis) {
+    /**
+     * What a backup recorded; {@code rawBytes} is what this backup stores before compression, {@code engine} how it
+     * read the server ({@link Engine#id()}: {@code direct} or {@code pg_basebackup}).
+     */
+    public record Result(String id, String startLsn, String stopLsn, String timeline, long rawBytes, long millis,
+                         String engine) {
     }
 
     /**
@@ -96,12 +100,89 @@ public final class BaseBackups {
     }
 
     /**
+     * How a full backup reads the server ({@code backup.engine}): Keel reading the data directory itself where it
+     * can ({@link DirectBackup}: on the database's machine, PostgreSQL 15 or later, a primary without tablespaces),
+     * or pg_basebackup streaming it over a replication connection.
+     */
+    public enum Engine {
+        /** Keel's own reading where it can, pg_basebackup elsewhere. */
+        AUTO,
+        /** Always pg_basebackup. */
+        PG_BASEBACKUP,
+        /** Always Keel's own reading; a server where it cannot is refused, saying why. */
+        DIRECT;
+
+        /** {@code auto}, {@code pg_basebackup} or {@code direct}. */
+        public static Engine of(String name) {
+            for (Engine e : values()) {
+                if (e.id().equals(name)) {
+                    return e;
+                }
+            }
+            throw BackupException.usage("unknown backup engine '" + name + "'", "use auto, pg_basebackup or direct");
+        }
+
+        /** The name keel.yaml uses. */
+        public String id() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
      * Takes a full backup; with a {@code stateDir}, its file list is also kept there (see {@link FileListCache}),
      * so the next incremental backup needs no private key. {@code maxRateKb} above 0 caps what the server sends
      * per second ({@code backup.max-rate}; with server-side compression, the compressed bytes).
      */
     public static Result full(ConnectionSpec spec, Path pgBasebackup, Repository repository, Compression compression,
                               String serverVersion, Progress progress, Path stateDir, long maxRateKb) {
+        return full(spec, pgBasebackup, repository, compression, serverVersion, progress, stateDir, maxRateKb, Engine.AUTO);
+    }
+
+    /**
+     * As {@link #full(ConnectionSpec, Path, Repository, Compression, String, Progress, Path, long)}, read by
+     * {@code engine}. With {@link Engine#AUTO}, a server Keel cannot read itself (or cannot open a plain connection
+     * to) goes to pg_basebackup; with {@link Engine#DIRECT} it is refused, saying why.
+     */
+    public static Result full(ConnectionSpec spec, Path pgBasebackup, Repository repository, Compression compression,
+                              String serverVersion, Progress progress, Path stateDir, long maxRateKb, Engine engine) {
+        Objects.requireNonNull(engine, "null engine");
+        if (engine != Engine.PG_BASEBACKUP) {
+            if (major(serverVersion) < 15) {
+                if (engine == Engine.DIRECT) {
+                    throw BackupException.usage("Keel reads a data directory itself only from PostgreSQL 15 on, and "
+                            + spec.address() + " runs " + serverVersion, "set backup.engine: auto or pg_basebackup");
+                }
+            } else {
+                java.sql.Connection c;
+                try {
+                    c = dev.keel.core.connect.Connections.open(spec);
+                } catch (KeelException e) {
+                    if (engine == Engine.DIRECT) {
+                        throw e;
+                    }
+                    c = null; // a user allowed replication connections only: pg_basebackup may still get in
+                }
+                if (c != null) {
+                    try {
+                        DirectBackup.Probe probe = DirectBackup.probe(c);
+                        if (probe.source() != null) {
+                            return directFull(c, probe.source(), repository, compression, serverVersion, progress,
+                                    stateDir, maxRateKb);
+                        }
+                        if (engine == Engine.DIRECT) {
+                            throw BackupException.usage("Keel cannot read the data directory of " + spec.address()
+                                    + " itself: " + probe.why(), "set backup.engine: auto or pg_basebackup in keel.yaml");
+                        }
+                    } finally {
+                        try {
+                            c.close(); // ends backup mode if the copy failed part-way
+                        } catch (java.sql.SQLException ignored) {
+                            // the backup's own outcome is what counts
+                        }
+                    }
+                }
+            }
+        }
         String id = newId(repository, "full");
         java.io.ByteArrayOutputStream listCopy = new java.io.ByteArrayOutputStream();
         long t0 = System.nanoTime();
@@ -133,7 +214,45 @@ public final class BaseBackups {
             });
         }
         Map<String, String> meta = metadata("full", log, serverVersion, t0);
-        if (framing.isPresent()) { // the tar has no backup_manifest: Keel stores PostgreSQL's beside it
+        meta.put("engine", Engine.PG_BASEBACKUP.id());
+        // An uncompressed tar holds pg_basebackup's own backup_manifest; a compressed one does not, so Keel's is stored.
+        return completeFull(writer, meta, framing.isPresent() ? pgManifest : null, listCopy, stateDir, raw[0]);
+    }
+
+    /** A full backup read by {@link DirectBackup} from {@code source}, over {@code c}. */
+    private static Result directFull(java.sql.Connection c, DirectBackup.Source source, Repository repository,
+                                     Compression compression, String serverVersion, Progress progress, Path stateDir,
+                                     long maxRateKb) {
+        String id = newId(repository, "full");
+        java.io.ByteArrayOutputStream listCopy = new java.io.ByteArrayOutputStream();
+        long t0 = System.nanoTime();
+        BackupWriter writer = BackupWriter.open(repository, id, compression);
+        Framing framing = Framing.of(compression).orElse(null);
+        PgBackupManifest pgManifest = new PgBackupManifest();
+        DirectBackup.Copied copied;
+        try (OutputStream tar = framing != null ? writer.stream("base.tar", framing) : writer.stream("base.tar");
+             FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
+            copied = DirectBackup.copy(c, source, id, tar, framing, entry -> {
+                list.add(entry);
+                pgManifest.add(entry);
+            }, progress, maxRateKb * 1024);
+            if (framing != null) {
+                ((BackupWriter.ChunkOutputStream) tar).decodedBytes(copied.tarBytes());
+            }
+        } catch (IOException e) {
+            throw BackupException.runtime("backup " + id + " of " + source.dataDir() + " failed: " + e.getMessage(),
+                    "nothing was marked complete; the next backup removes what was stored", e);
+        }
+        Map<String, String> meta = metadata("full", copied.startLsn(), copied.stopLsn(), copied.timeline(), serverVersion, t0);
+        meta.put("engine", Engine.DIRECT.id());
+        return completeFull(writer, meta, pgManifest, listCopy, stateDir, copied.tarBytes());
+    }
+
+    /** Stores PostgreSQL's manifest (when given) and marks a full backup complete. */
+    private static Result completeFull(BackupWriter writer, Map<String, String> meta, PgBackupManifest pgManifest,
+                                       java.io.ByteArrayOutputStream listCopy, Path stateDir, long rawBytes) {
+        String id = writer.backupId();
+        if (pgManifest != null) {
             pgManifest.finish(meta.get("timeline"), meta.get("startLsn"), meta.get("stopLsn")).ifPresent(m -> {
                 try (OutputStream out = writer.stream(PgBackupManifest.NAME)) {
                     out.write(m);
@@ -146,7 +265,7 @@ public final class BaseBackups {
         meta.put(FileListCache.SHA_KEY, FileListCache.sha256(listCopy.toByteArray()));
         writer.complete(meta);
         FileListCache.store(stateDir, id, listCopy.toByteArray());
-        return result(id, meta, raw[0]);
+        return result(id, meta, rawBytes);
     }
 
     /**
@@ -451,6 +570,11 @@ public final class BaseBackups {
         String startLsn = start.find() ? start.group(1) : "";
         String timeline = startLsn.isEmpty() ? "" : start.group(2);
         String stopLsn = stop.find() ? stop.group(1) : "";
+        return metadata(type, startLsn, stopLsn, timeline, serverVersion, t0);
+    }
+
+    private static Map<String, String> metadata(String type, String startLsn, String stopLsn, String timeline,
+                                                String serverVersion, long t0) {
         long millis = (System.nanoTime() - t0) / 1_000_000;
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("type", type);
@@ -466,7 +590,7 @@ public final class BaseBackups {
 
     private static Result result(String id, Map<String, String> meta, long rawBytes) {
         return new Result(id, meta.get("startLsn"), meta.get("stopLsn"), meta.get("timeline"), rawBytes,
-                Long.parseLong(meta.get("durationMillis")));
+                Long.parseLong(meta.get("durationMillis")), meta.getOrDefault("engine", Engine.PG_BASEBACKUP.id()));
     }
 
     /**

@@ -55,6 +55,103 @@ enum Framing {
         };
     }
 
+    /**
+     * A compressor of independent frames in this format, for one thread at a time: Keel's own reading of the data
+     * directory ({@link DirectBackup}) compresses each piece of the tar into a frame of its own, so pieces can be
+     * compressed in parallel and the frames concatenated in order, which decodes as one stream.
+     */
+    Encoder encoder() {
+        return switch (this) {
+            case ZSTD -> new ZstdEncoder();
+            case LZ4 -> new Lz4Encoder();
+        };
+    }
+
+    /** See {@link #encoder()}. */
+    interface Encoder extends AutoCloseable {
+        /** The most bytes a frame of {@code length} input bytes takes. */
+        int maxFrame(int length);
+
+        /** Compresses {@code src[off, off + len)} into one frame at {@code dst[dstOff...]}; returns its length. */
+        int frame(byte[] src, int off, int len, byte[] dst, int dstOff);
+
+        @Override
+        void close();
+    }
+
+    /** zstd at level 1, as the server compresses (see BaseBackups.serverCompression). */
+    private static final class ZstdEncoder implements Encoder {
+        private final com.github.luben.zstd.ZstdCompressCtx ctx = new com.github.luben.zstd.ZstdCompressCtx().setLevel(1);
+
+        @Override
+        public int maxFrame(int length) {
+            return (int) com.github.luben.zstd.Zstd.compressBound(length);
+        }
+
+        @Override
+        public int frame(byte[] src, int off, int len, byte[] dst, int dstOff) {
+            return ctx.compressByteArray(dst, dstOff, dst.length - dstOff, src, off, len);
+        }
+
+        @Override
+        public void close() {
+            ctx.close();
+        }
+    }
+
+    /**
+     * lz4 frames of independent 4 MiB blocks, without checksums (the chunks carry GCM tags and SHA-256s), at lz4's
+     * default speed as the server's {@code server-lz4}. A block that does not shrink is stored as it is.
+     */
+    private static final class Lz4Encoder implements Encoder {
+        private static final int BLOCK = 4 << 20;
+        private static final byte FLG = 0x60; // version 01, independent blocks
+        private static final byte BD = 0x70; // 4 MiB blocks
+        private static final byte HC = (byte) (net.jpountz.xxhash.XXHashFactory.fastestJavaInstance().hash32()
+                .hash(new byte[] {FLG, BD}, 0, 2, 0) >>> 8);
+        private final net.jpountz.lz4.LZ4Compressor lz4 = net.jpountz.lz4.LZ4Factory.fastestInstance().fastCompressor();
+
+        @Override
+        public int maxFrame(int length) {
+            int blocks = Math.max(1, (length + BLOCK - 1) / BLOCK);
+            return 7 + blocks * (4 + lz4.maxCompressedLength(BLOCK)) + 4; // header, blocks, end mark
+        }
+
+        @Override
+        public int frame(byte[] src, int off, int len, byte[] dst, int dstOff) {
+            int at = dstOff;
+            at = int32(dst, at, 0x184D2204);
+            dst[at++] = FLG;
+            dst[at++] = BD;
+            dst[at++] = HC;
+            for (int done = 0; done < len; done += BLOCK) {
+                int n = Math.min(BLOCK, len - done);
+                int packed = lz4.compress(src, off + done, n, dst, at + 4, lz4.maxCompressedLength(n));
+                if (packed >= n) { // stored: the size's high bit says so
+                    System.arraycopy(src, off + done, dst, at + 4, n);
+                    at = int32(dst, at, n | 0x80000000) + n;
+                } else {
+                    at = int32(dst, at, packed) + packed;
+                }
+            }
+            at = int32(dst, at, 0); // end mark
+            return at - dstOff;
+        }
+
+        private static int int32(byte[] dst, int at, int v) {
+            dst[at] = (byte) v;
+            dst[at + 1] = (byte) (v >>> 8);
+            dst[at + 2] = (byte) (v >>> 16);
+            dst[at + 3] = (byte) (v >>> 24);
+            return at + 4;
+        }
+
+        @Override
+        public void close() {
+            // nothing held outside the heap
+        }
+    }
+
     /** Decompresses into direct buffers; closing it does not close its input. */
     interface DirectDecoder extends java.io.Closeable {
         /** Fills {@code out} or decompresses everything there is; throws when the input ends inside a frame. */

@@ -27,7 +27,12 @@ final class PgBackupManifest {
 
     /** A CRC-32C as a manifest writes it. */
     static String checksum(CRC32C crc) {
-        return HexFormat.of().toHexDigits(Integer.reverseBytes((int) crc.getValue()));
+        return checksum((int) crc.getValue());
+    }
+
+    /** A CRC-32C value as a manifest writes it. */
+    static String checksum(int crc) {
+        return HexFormat.of().toHexDigits(Integer.reverseBytes(crc));
     }
 
     /**

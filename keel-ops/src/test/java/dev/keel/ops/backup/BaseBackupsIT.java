@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** A real pg_basebackup streamed into the encrypted repository, restored, and started. */
 class BaseBackupsIT {
@@ -53,20 +53,26 @@ class BaseBackupsIT {
     }
 
     private BaseBackups.Result backup(LocalRepository repo, Compression compression) {
+        return backup(repo, compression, BaseBackups.Engine.AUTO);
+    }
+
+    private BaseBackups.Result backup(LocalRepository repo, Compression compression, BaseBackups.Engine engine) {
         ConnectionSpec spec = new ConnectionSpec("127.0.0.1", source.port(), "shop", EmbeddedPostgres.SUPERUSER,
                 source.password(), Map.of());
         Path tool = BinaryLocator.clientProgram("pg_basebackup", source.binaries()).orElseThrow();
-        return BaseBackups.full(spec, tool, repo, compression, "15", Progress.silent());
+        return BaseBackups.full(spec, tool, repo, compression, "15", Progress.silent(), null, 0, engine);
     }
 
+    /** Both engines: pg_basebackup with the server compressing, and Keel reading the data directory itself. */
     @ParameterizedTest
-    @EnumSource(value = Compression.class, names = {"ZSTD", "LZ4"})
-    void fullBackup_restoresIntoAServerWithTheData(Compression compression) throws Exception {
+    @CsvSource({"ZSTD, PG_BASEBACKUP", "LZ4, PG_BASEBACKUP", "ZSTD, DIRECT", "LZ4, DIRECT"})
+    void fullBackup_restoresIntoAServerWithTheData(Compression compression, BaseBackups.Engine engine) throws Exception {
         LocalRepository repo = new LocalRepository(tmp.resolve("repo"));
         BackupKeys.keygen(repo, tmp.resolve("backup.key"));
 
-        BaseBackups.Result result = backup(repo, compression);
+        BaseBackups.Result result = backup(repo, compression, engine);
 
+        assertThat(result.engine()).isEqualTo(engine.id());
         assertThat(result.startLsn()).matches("[0-9A-F]+/[0-9A-F]+");
         assertThat(result.stopLsn()).matches("[0-9A-F]+/[0-9A-F]+");
         assertThat(result.timeline()).isEqualTo("1");
@@ -74,6 +80,7 @@ class BaseBackupsIT {
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(result.id(), BackupCatalog.Status.COMPLETE));
         assertThat(BackupReader.verify(repo, result.id())).isEmpty();
         // PostgreSQL 15 compressed the tar itself (lz4: in linked blocks) and Keel stored it as it came.
+        assertThat(Manifest.read(repo, result.id()).metadata()).containsEntry("engine", engine.id());
         assertThat(Manifest.read(repo, result.id()).streams()).filteredOn(s -> s.name().equals("base.tar"))
                 .singleElement().satisfies(s -> {
                     assertThat(s.framing()).isEqualTo(compression == Compression.ZSTD ? Framing.ZSTD : Framing.LZ4);
@@ -94,16 +101,17 @@ class BaseBackupsIT {
     }
 
     /**
-     * The server compressed the tar, so pg_basebackup could add no backup_manifest: Keel writes PostgreSQL's own
-     * from its file list, and pg_verifybackup (WAL included) accepts the restore, then catches a changed byte.
+     * The server compressed the tar, so pg_basebackup could add no backup_manifest (and Keel's own reading has none
+     * either): Keel writes PostgreSQL's own from its file list, and pg_verifybackup (WAL included) accepts the
+     * restore, then catches a changed byte.
      */
     @ParameterizedTest
-    @EnumSource(value = Compression.class, names = {"ZSTD", "LZ4"})
-    void serverCompressedBackup_restoresWithAManifestThatPgVerifybackupChecks(Compression compression)
-            throws Exception {
+    @CsvSource({"ZSTD, PG_BASEBACKUP", "LZ4, PG_BASEBACKUP", "ZSTD, DIRECT", "LZ4, DIRECT"})
+    void compressedBackup_restoresWithAManifestThatPgVerifybackupChecks(Compression compression,
+                                                                        BaseBackups.Engine engine) throws Exception {
         LocalRepository repo = new LocalRepository(tmp.resolve("repo"));
         BackupKeys.keygen(repo, tmp.resolve("backup.key"));
-        BaseBackups.Result result = backup(repo, compression);
+        BaseBackups.Result result = backup(repo, compression, engine);
         Path data = tmp.resolve("restored-data");
 
         BaseBackups.restore(repo, result.id(), BackupKeys.loadPrivateKey(tmp.resolve("backup.key")), data, false,
@@ -125,11 +133,12 @@ class BaseBackupsIT {
 
     /**
      * {@code backup.max-rate} reaches pg_basebackup, whose server then sends the (compressed) tar no faster than
-     * that. The only assertion on time is a lower bound, which a slow or busy machine cannot break: unthrottled, this
-     * backup takes a fraction of it.
+     * that; Keel's own reading stores the compressed tar no faster. The only assertion on time is a lower bound,
+     * which a slow or busy machine cannot break: unthrottled, this backup takes a fraction of it.
      */
-    @Test
-    void maxRate_throttlesWhatTheServerSends() throws Exception {
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = BaseBackups.Engine.class, names = {"PG_BASEBACKUP", "DIRECT"})
+    void maxRate_throttlesWhatTheServerSends(BaseBackups.Engine engine) throws Exception {
         LocalRepository repo = new LocalRepository(tmp.resolve("repo"));
         BackupKeys.keygen(repo, tmp.resolve("backup.key"));
         ConnectionSpec spec = new ConnectionSpec("127.0.0.1", source.port(), "shop", EmbeddedPostgres.SUPERUSER,
@@ -138,8 +147,9 @@ class BaseBackupsIT {
         long rateKb = 1024;
 
         BaseBackups.Result result = BaseBackups.full(spec, tool, repo, Compression.ZSTD, "15", Progress.silent(), null,
-                rateKb);
+                rateKb, engine);
 
+        assertThat(result.engine()).isEqualTo(engine.id());
         long sent = Manifest.read(repo, result.id()).streams().stream().filter(s -> s.name().equals("base.tar"))
                 .findFirst().orElseThrow().storedBytes();
         assertThat(sent).as("enough to throttle").isGreaterThan(2L << 20);

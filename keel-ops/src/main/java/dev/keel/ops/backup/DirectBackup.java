@@ -1,0 +1,775 @@
+package dev.keel.ops.backup;
+
+import dev.keel.core.progress.Progress;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+
+/**
+ * Full backups that read the data directory themselves, as pgBackRest does, instead of through pg_basebackup: the
+ * server is put into backup mode ({@code pg_backup_start}, with a fast checkpoint), Keel reads the files, and
+ * {@code pg_backup_stop} returns the backup label; the WAL from the start to the stop point is then copied from
+ * {@code pg_wal}. Used where Keel runs on the database's own machine and can read its data directory (the embedded
+ * default is the common case); otherwise pg_basebackup streams the backup ({@code backup.engine}).
+ *
+ * <p>What is stored is what pg_basebackup {@code -X fetch} would have sent, in the same format: stream
+ * {@code base.tar} holds a tar of the data directory (the files pg_basebackup leaves out are left out here too),
+ * then the backup label, the WAL segments with their {@code .done} markers and the timeline history files; it is
+ * compressed into frames of the backup's compression, so every restore path reads it as it reads a
+ * server-compressed tar. The file list and PostgreSQL's {@code backup_manifest} are built from the same pass.
+ *
+ * <p>Why it is faster: pg_basebackup sends the tar through one server process, which also compresses it (two zstd
+ * threads at most), and Keel then decompresses a copy to index it. Here the tar is cut into pieces of
+ * {@value #PIECE} bytes (a file of its own, or several small files), and each of a few threads reads a piece, hashes
+ * its 1 MiB blocks (XXH64) and the piece (CRC-32C, combined into each file's), and compresses it into a frame of
+ * its own; one thread appends the frames in order to the encrypted stream. Nothing is decompressed again.
+ *
+ * <p>Files that change during the copy are read as they are, like pg_basebackup reads them: torn pages are
+ * rewritten by the full-page images that backup mode forces into the WAL. A file that shrank is padded with zeros
+ * to the size its tar header promised (WAL replay truncates it again); one that vanished before its first byte was
+ * read is left out, with every piece of it.
+ */
+final class DirectBackup {
+
+    /** The tar bytes one thread reads, hashes and compresses at a time: 4 MiB, four file-list blocks. */
+    static final int PIECE = 4 << 20;
+    /** Room for the headers and padding of the files packed into a piece. */
+    private static final int CAPACITY = PIECE + 2048;
+    private static final int TAR_BLOCK = 512;
+    /** pg_basebackup's limit: PostgreSQL's tar headers have no long-name extension. */
+    private static final int MAX_NAME = 99;
+
+    /** Directories whose contents pg_basebackup leaves out (by name, at any depth, as the server matches them). */
+    private static final Set<String> EXCLUDED_CONTENTS = Set.of("pg_stat_tmp", "pg_replslot", "pg_dynshmem",
+            "pg_notify", "pg_serial", "pg_snapshots", "pg_subtrans");
+    /** Files pg_basebackup leaves out (the label and map are written from pg_backup_stop's result). */
+    private static final Set<String> EXCLUDED_FILES = Set.of("postgresql.auto.conf.tmp", "current_logfiles.tmp",
+            "backup_label", "tablespace_map", "backup_manifest", "postmaster.pid", "postmaster.opts");
+    private static final Pattern RELATION = Pattern.compile("(\\d+)(_(fsm|vm|init))?(\\.\\d+)?");
+    private static final Pattern TEMP_RELATION = Pattern.compile("t\\d+_\\d+(_(fsm|vm|init))?(\\.\\d+)?");
+    private static final Pattern HISTORY = Pattern.compile("[0-9A-F]{8}\\.history");
+    private static final Pattern LABEL_TIMELINE = Pattern.compile("START TIMELINE: (\\d+)");
+
+    /** A data directory this process can read, of the server a connection is open to. */
+    record Source(Path dataDir, long segmentSize) {
+    }
+
+    /** What the copy recorded. */
+    record Copied(String startLsn, String stopLsn, String timeline, long tarBytes) {
+    }
+
+    private DirectBackup() {
+    }
+
+    /** Either a data directory Keel can read, or why it cannot. */
+    record Probe(Source source, String why) {
+    }
+
+    /**
+     * Whether Keel can back up {@code c}'s server by reading its data directory: a primary of PostgreSQL 15 or
+     * later, no tablespaces, the right to run pg_backup_start, and its data directory readable here and holding the
+     * same cluster (the system identifier in {@code global/pg_control} is the server's).
+     */
+    static Probe probe(Connection c) {
+        String dir;
+        String systemId;
+        long segmentSize;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "select current_setting('server_version_num')::int, pg_is_in_recovery(), "
+                        + "(select count(*) from pg_tablespace where spcname not in ('pg_default', 'pg_global')), "
+                        + "has_function_privilege('pg_backup_start(text, boolean)', 'execute'), "
+                        + "current_setting('data_directory'), (select system_identifier::text from pg_control_system()), "
+                        + "pg_size_bytes(current_setting('wal_segment_size'))")) {
+            rs.next();
+            if (rs.getInt(1) < 150000) {
+                return unusable("the server is older than PostgreSQL 15");
+            }
+            if (rs.getBoolean(2)) {
+                return unusable("the server is a standby");
+            }
+            if (rs.getLong(3) > 0) {
+                return unusable("the cluster has tablespaces");
+            }
+            if (!rs.getBoolean(4)) {
+                return unusable("the user may not run pg_backup_start");
+            }
+            dir = rs.getString(5);
+            systemId = rs.getString(6);
+            segmentSize = rs.getLong(7);
+        } catch (SQLException e) {
+            return unusable("its settings cannot be read (" + e.getMessage().strip() + ")");
+        }
+        Path dataDir = Path.of(dir);
+        ByteBuffer first = ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder());
+        try (FileChannel ch = FileChannel.open(dataDir.resolve("global/pg_control"))) {
+            while (first.hasRemaining() && ch.read(first) > 0) {
+                // the system identifier comes first
+            }
+        } catch (IOException e) {
+            return unusable("its data directory " + dataDir + " cannot be read on this machine ("
+                    + e.getClass().getSimpleName() + ")");
+        }
+        if (first.hasRemaining()) {
+            return unusable(dataDir + "/global/pg_control is truncated");
+        }
+        String id = Long.toUnsignedString(first.getLong(0));
+        if (!id.equals(systemId)) {
+            return unusable(dataDir + " on this machine holds another cluster (system identifier " + id
+                    + ", the server's is " + systemId + ")");
+        }
+        if (!Files.isReadable(dataDir.resolve("pg_wal"))) {
+            return unusable(dataDir + "/pg_wal cannot be read on this machine");
+        }
+        return new Probe(new Source(dataDir, segmentSize), null);
+    }
+
+    private static Probe unusable(String why) {
+        return new Probe(null, why);
+    }
+
+    /**
+     * Copies the data directory of {@code source} (from {@link #probe}, on the same connection {@code c}) into
+     * {@code tar}: backup mode, the files, the label and the WAL. {@code framing} null writes the tar uncompressed
+     * (the writer then compresses it); {@code sink} receives every entry in tar order; {@code maxBytesPerSecond}
+     * above 0 paces what is stored.
+     */
+    static Copied copy(Connection c, Source source, String backupId, OutputStream tar, Framing framing,
+                       TarIndexer.EntrySink sink, Progress progress, long maxBytesPerSecond) throws IOException {
+        String startLsn;
+        try (PreparedStatement st = c.prepareStatement("select pg_backup_start(?, true)::text")) {
+            st.setString(1, "keel " + backupId);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                startLsn = rs.getString(1);
+            }
+        } catch (SQLException e) {
+            throw new IOException("pg_backup_start failed: " + e.getMessage().strip(), e);
+        }
+        int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        try (Pipeline pipeline = new Pipeline(tar, framing, backupId, sink, progress, new Throttle(maxBytesPerSecond), threads)) {
+            List<Item> files = walk(source.dataDir());
+            pipeline.run(tasks(files));
+            String stopLsn;
+            String labelFile;
+            String mapFile;
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("select lsn::text, labelfile, spcmapfile from pg_backup_stop(false)")) {
+                rs.next();
+                stopLsn = rs.getString(1);
+                labelFile = rs.getString(2);
+                mapFile = rs.getString(3);
+            } catch (SQLException e) {
+                throw new IOException("pg_backup_stop failed: " + e.getMessage().strip(), e);
+            }
+            Matcher tli = LABEL_TIMELINE.matcher(labelFile);
+            if (!tli.find()) {
+                throw new IOException("pg_backup_stop returned a label without its timeline");
+            }
+            int timeline = Integer.parseInt(tli.group(1));
+            long now = System.currentTimeMillis() / 1000;
+            List<Item> last = new ArrayList<>();
+            last.add(Item.content("backup_label", labelFile, now));
+            if (mapFile != null) { // empty without tablespaces; pg_basebackup's tar holds it all the same
+                last.add(Item.content("tablespace_map", mapFile, now));
+            }
+            last.addAll(wal(source, timeline, lsn(startLsn), lsn(stopLsn), now));
+            pipeline.run(tasks(last));
+            pipeline.end();
+            return new Copied(startLsn, stopLsn, String.valueOf(timeline), pipeline.tarBytes());
+        }
+    }
+
+    /** One tar entry: a directory, a symlink, or a file read from {@code source} or holding {@code content}. */
+    record Item(String path, FileList.Type type, int mode, long size, long mtime, Path source, byte[] content,
+                String link) {
+        static Item content(String path, String text, long mtime) {
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            return new Item(path, FileList.Type.FILE, 0600, bytes.length, mtime, null, bytes, null);
+        }
+    }
+
+    /** The entries of the data directory, in the order of a walk, pg_control last. */
+    static List<Item> walk(Path dataDir) throws IOException {
+        List<Item> items = new ArrayList<>();
+        Item[] control = {null};
+        Files.walkFileTree(dataDir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                if (dir.equals(dataDir)) {
+                    return FileVisitResult.CONTINUE;
+                }
+                String name = dir.getFileName().toString();
+                if (name.startsWith("pgsql_tmp")) {
+                    return FileVisitResult.SKIP_SUBTREE;
+                }
+                String rel = relative(dataDir, dir);
+                items.add(new Item(rel, FileList.Type.DIR, mode(dir, attrs), 0, mtime(attrs), null, null, null));
+                if (rel.equals("pg_wal")) {
+                    items.add(new Item("pg_wal/archive_status", FileList.Type.DIR, 0700, 0, mtime(attrs), null, null, null));
+                    return FileVisitResult.SKIP_SUBTREE; // its WAL is copied after pg_backup_stop
+                }
+                return EXCLUDED_CONTENTS.contains(name) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                String name = file.getFileName().toString();
+                String rel = relative(dataDir, file);
+                if (attrs.isSymbolicLink()) {
+                    if (rel.equals("pg_wal")) { // pg_wal elsewhere (initdb -X): stored as a directory, as pg_basebackup does
+                        items.add(new Item(rel, FileList.Type.DIR, 0700, 0, mtime(attrs), null, null, null));
+                        items.add(new Item("pg_wal/archive_status", FileList.Type.DIR, 0700, 0, mtime(attrs), null, null, null));
+                    } else {
+                        items.add(new Item(rel, FileList.Type.SYMLINK, 0777, 0, mtime(attrs), null, null,
+                                Files.readSymbolicLink(file).toString()));
+                    }
+                } else if (attrs.isRegularFile() && !EXCLUDED_FILES.contains(name) && !name.startsWith("pg_internal.init")
+                        && !name.startsWith("pgsql_tmp") && !(inDatabase(rel) && TEMP_RELATION.matcher(name).matches())) {
+                    Item item = new Item(rel, FileList.Type.FILE, mode(file, attrs), attrs.size(), mtime(attrs), file, null, null);
+                    if (rel.equals("global/pg_control")) {
+                        control[0] = item;
+                    } else {
+                        items.add(item);
+                    }
+                }
+                return FileVisitResult.CONTINUE; // sockets and the like are left out, as pg_basebackup does
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE; // dropped meanwhile
+                }
+                throw e;
+            }
+        });
+        if (control[0] == null) {
+            throw new IOException(dataDir + " has no global/pg_control");
+        }
+        List<Item> kept = withoutUnlogged(items);
+        kept.add(control[0]); // after everything else, as pg_basebackup sends it
+        for (Item i : kept) {
+            if (i.path().getBytes(StandardCharsets.UTF_8).length > MAX_NAME) {
+                throw new IOException("the data directory holds a path longer than " + MAX_NAME
+                        + " bytes, which a PostgreSQL base backup cannot hold: " + i.path());
+            }
+        }
+        return kept;
+    }
+
+    /** Whether {@code rel} is directly in a database's directory ({@code base/OID/...}). */
+    private static boolean inDatabase(String rel) {
+        return rel.startsWith("base/") && rel.indexOf('/', 5) > 0 && rel.indexOf('/', rel.indexOf('/', 5) + 1) < 0;
+    }
+
+    /**
+     * Drops the forks of unlogged relations but their init fork, as pg_basebackup does: a restored unlogged table
+     * starts empty.
+     */
+    private static List<Item> withoutUnlogged(List<Item> items) {
+        Set<String> unlogged = new HashSet<>(); // "base/OID/RELFILENODE" of every relation with an init fork
+        for (Item i : items) {
+            if (i.type() == FileList.Type.FILE && inDatabase(i.path())) {
+                Matcher m = RELATION.matcher(i.path().substring(i.path().lastIndexOf('/') + 1));
+                if (m.matches() && "init".equals(m.group(3))) {
+                    unlogged.add(i.path().substring(0, i.path().lastIndexOf('/') + 1) + m.group(1));
+                }
+            }
+        }
+        if (unlogged.isEmpty()) {
+            return new ArrayList<>(items);
+        }
+        List<Item> kept = new ArrayList<>(items.size());
+        for (Item i : items) {
+            if (i.type() == FileList.Type.FILE && inDatabase(i.path())) {
+                Matcher m = RELATION.matcher(i.path().substring(i.path().lastIndexOf('/') + 1));
+                if (m.matches() && !"init".equals(m.group(3))
+                        && unlogged.contains(i.path().substring(0, i.path().lastIndexOf('/') + 1) + m.group(1))) {
+                    continue;
+                }
+            }
+            kept.add(i);
+        }
+        return kept;
+    }
+
+    /**
+     * The WAL a backup from {@code start} to {@code stop} needs, as pg_basebackup {@code -X fetch} includes it: every
+     * segment of the range, each with an archive_status {@code .done} marker (so a restored server does not archive
+     * it again), and every timeline history file.
+     */
+    private static List<Item> wal(Source source, int timeline, long start, long stop, long now) throws IOException {
+        Path walDir = source.dataDir().resolve("pg_wal");
+        long size = source.segmentSize();
+        long perId = 0x100000000L / size;
+        List<Item> items = new ArrayList<>();
+        List<String> done = new ArrayList<>();
+        for (long seg = start / size; seg <= (stop - 1) / size; seg++) {
+            String name = hex8(timeline) + hex8(seg / perId) + hex8(seg % perId);
+            Path file = walDir.resolve(name);
+            BasicFileAttributes attrs;
+            try {
+                attrs = Files.readAttributes(file, BasicFileAttributes.class);
+            } catch (NoSuchFileException e) {
+                throw new IOException("WAL segment " + name + " was removed before Keel could copy it; raise "
+                        + "wal_keep_size so the server keeps the WAL of a backup until it ends", e);
+            }
+            if (attrs.size() != size) {
+                throw new IOException("WAL segment " + name + " has " + attrs.size() + " bytes, not " + size);
+            }
+            items.add(new Item("pg_wal/" + name, FileList.Type.FILE, mode(file, attrs), size, mtime(attrs), file, null, null));
+            done.add(name);
+        }
+        try (var list = Files.list(walDir)) {
+            for (Path p : (Iterable<Path>) list.sorted()::iterator) {
+                String name = p.getFileName().toString();
+                if (HISTORY.matcher(name).matches()) {
+                    BasicFileAttributes attrs = Files.readAttributes(p, BasicFileAttributes.class);
+                    items.add(new Item("pg_wal/" + name, FileList.Type.FILE, mode(p, attrs), attrs.size(), mtime(attrs), p,
+                            null, null));
+                    done.add(name);
+                }
+            }
+        }
+        for (String name : done) {
+            items.add(Item.content("pg_wal/archive_status/" + name + ".done", "", now));
+        }
+        return items;
+    }
+
+    /** {@code v} as 8 upper-case hex digits (String.format costs a backup a tenth of a second to load). */
+    private static String hex8(long v) {
+        String h = Long.toHexString(v).toUpperCase(java.util.Locale.ROOT);
+        return "0".repeat(Math.max(0, 8 - h.length())) + h;
+    }
+
+    /** "X/Y" as a position. */
+    static long lsn(String text) {
+        int slash = text.indexOf('/');
+        return Long.parseUnsignedLong(text.substring(0, slash), 16) << 32 | Long.parseUnsignedLong(text.substring(slash + 1), 16);
+    }
+
+    private static String relative(Path root, Path p) {
+        return root.relativize(p).toString().replace('\\', '/');
+    }
+
+    private static long mtime(BasicFileAttributes attrs) {
+        return attrs.lastModifiedTime().to(java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    private static int mode(Path p, BasicFileAttributes attrs) throws IOException {
+        Set<PosixFilePermission> perms = attrs instanceof PosixFileAttributes posix ? posix.permissions()
+                : Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS).permissions();
+        int mode = 0;
+        for (PosixFilePermission perm : perms) {
+            mode |= 1 << (8 - perm.ordinal()); // OWNER_READ is 0400, ..., OTHERS_EXECUTE 01
+        }
+        return mode;
+    }
+
+    /** Part of one entry: its header when {@code first}, {@code length} bytes from {@code offset}, padding when {@code last}. */
+    record Piece(Item item, long offset, int length, boolean first, boolean last) {
+    }
+
+    /**
+     * The entries cut into pieces of work: a file larger than {@value #PIECE} bytes in pieces of that size, each a
+     * task of its own; smaller entries packed into tasks of up to {@value #PIECE} tar bytes.
+     */
+    static List<List<Piece>> tasks(List<Item> items) {
+        List<List<Piece>> tasks = new ArrayList<>();
+        List<Piece> pack = new ArrayList<>();
+        long packed = 0;
+        for (Item i : items) {
+            if (i.type() == FileList.Type.FILE && i.size() > PIECE) {
+                for (long off = 0; off < i.size(); off += PIECE) {
+                    int n = (int) Math.min(PIECE, i.size() - off);
+                    tasks.add(List.of(new Piece(i, off, n, off == 0, off + n == i.size())));
+                }
+                continue;
+            }
+            long bytes = TAR_BLOCK + padded(i.size());
+            if (packed + bytes > PIECE && !pack.isEmpty()) {
+                tasks.add(pack);
+                pack = new ArrayList<>();
+                packed = 0;
+            }
+            pack.add(new Piece(i, 0, (int) i.size(), true, true));
+            packed += bytes;
+        }
+        if (!pack.isEmpty()) {
+            tasks.add(pack);
+        }
+        return tasks;
+    }
+
+    private static long padded(long size) {
+        return (size + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK;
+    }
+
+    /**
+     * The CRC-32C of two byte sequences one after the other, from the CRC-32C of each and the second's length
+     * (zlib's crc32_combine, with CRC-32C's polynomial): each piece of a file is checksummed on its own thread.
+     */
+    static int crc32cCombine(int crc1, int crc2, long length2) {
+        if (length2 <= 0) {
+            return crc1;
+        }
+        int[] even = new int[32];
+        int[] odd = new int[32];
+        odd[0] = 0x82F63B78; // the reflected polynomial: the operator for one zero bit
+        int row = 1;
+        for (int n = 1; n < 32; n++) {
+            odd[n] = row;
+            row <<= 1;
+        }
+        square(even, odd); // two zero bits
+        square(odd, even); // four
+        long len = length2;
+        do { // apply len zero bytes to crc1
+            square(even, odd);
+            if ((len & 1) != 0) {
+                crc1 = times(even, crc1);
+            }
+            len >>>= 1;
+            if (len == 0) {
+                break;
+            }
+            square(odd, even);
+            if ((len & 1) != 0) {
+                crc1 = times(odd, crc1);
+            }
+            len >>>= 1;
+        } while (len != 0);
+        return crc1 ^ crc2;
+    }
+
+    private static int times(int[] matrix, int vector) {
+        int sum = 0;
+        for (int i = 0; vector != 0; i++, vector >>>= 1) {
+            if ((vector & 1) != 0) {
+                sum ^= matrix[i];
+            }
+        }
+        return sum;
+    }
+
+    private static void square(int[] square, int[] matrix) {
+        for (int n = 0; n < 32; n++) {
+            square[n] = times(matrix, matrix[n]);
+        }
+    }
+
+    /** A piece as read: whether its file had vanished, its blocks' XXH64, its CRC-32C. */
+    private record Read(boolean vanished, long[] blocks, int crc) {
+    }
+
+    /** A task's buffers and compressor, used by one thread at a time. */
+    private static final class Slot implements AutoCloseable {
+        final byte[] raw = new byte[CAPACITY];
+        final byte[] out;
+        final Framing.Encoder encoder;
+        final byte[] header = new byte[TAR_BLOCK];
+        final net.jpountz.xxhash.XXHash64 xxh = net.jpountz.xxhash.XXHashFactory.fastestInstance().hash64();
+        final CRC32C crc = new CRC32C();
+        // filled by the task
+        int rawLength;
+        int outLength;
+        Read[] reads;
+
+        Slot(Framing framing) {
+            this.encoder = framing == null ? null : framing.encoder();
+            this.out = encoder == null ? null : new byte[encoder.maxFrame(CAPACITY)];
+        }
+
+        byte[] stored() {
+            return encoder == null ? raw : out;
+        }
+
+        int storedLength() {
+            return encoder == null ? rawLength : outLength;
+        }
+
+        @Override
+        public void close() {
+            if (encoder != null) {
+                encoder.close();
+            }
+            java.util.Arrays.fill(raw, (byte) 0);
+        }
+    }
+
+    /**
+     * Runs tasks on a few threads and appends their output in order; the file list is built as each task's turn
+     * comes. At most {@code slots} tasks are under way, so memory stays at a few pieces.
+     */
+    static final class Pipeline implements AutoCloseable {
+        private final OutputStream tar;
+        private final Framing framing;
+        private final TarIndexer.EntrySink sink;
+        private final Progress progress;
+        private final Throttle throttle;
+        private final ExecutorService pool;
+        private final Deque<Slot> free = new ArrayDeque<>();
+        private final List<Slot> all = new ArrayList<>();
+        private final HexFormat hex = HexFormat.of();
+        private long tarBytes;
+        // the file whose pieces are being appended
+        private Item current;
+        private boolean dropped;
+        private final MessageDigest whole = TarIndexer.sha256();
+        private final List<FileList.Block> blocks = new ArrayList<>();
+        private int crc;
+        private final String holder; // the backup holding every block
+
+        Pipeline(OutputStream tar, Framing framing, String holder, TarIndexer.EntrySink sink, Progress progress,
+                 Throttle throttle, int threads) {
+            this.tar = tar;
+            this.holder = holder;
+            this.framing = framing;
+            this.sink = sink;
+            this.progress = progress;
+            this.throttle = throttle;
+            this.pool = Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "keel-backup-read");
+                t.setDaemon(true);
+                return t;
+            });
+            for (int i = 0; i < threads + 2; i++) {
+                Slot s = new Slot(framing);
+                all.add(s);
+                free.add(s);
+            }
+        }
+
+        void run(List<List<Piece>> tasks) throws IOException {
+            Deque<Future<Slot>> running = new ArrayDeque<>();
+            Deque<List<Piece>> order = new ArrayDeque<>();
+            int next = 0;
+            while (next < tasks.size() || !running.isEmpty()) {
+                while (next < tasks.size() && !free.isEmpty()) {
+                    List<Piece> task = tasks.get(next++);
+                    Slot slot = free.poll();
+                    running.add(pool.submit(() -> fill(slot, task)));
+                    order.add(task);
+                }
+                Slot done;
+                try {
+                    done = running.poll().get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted during the backup");
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof IOException io) {
+                        throw io;
+                    }
+                    if (cause instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw new IOException(cause);
+                }
+                append(order.poll(), done);
+                free.add(done);
+            }
+        }
+
+        /** Writes a task's output and records its entries. */
+        private void append(List<Piece> task, Slot slot) throws IOException {
+            Piece head = task.get(0);
+            if (!head.first() && head.item() == current && dropped) {
+                return; // a later piece of a file that had vanished: its header was never written
+            }
+            throttle.acquire(slot.storedLength());
+            tar.write(slot.stored(), 0, slot.storedLength());
+            tarBytes += slot.rawLength;
+            progress.set(tarBytes);
+            for (int p = 0; p < task.size(); p++) {
+                Piece piece = task.get(p);
+                Read read = slot.reads[p];
+                if (piece.first()) {
+                    current = piece.item();
+                    dropped = read.vanished();
+                    whole.reset();
+                    blocks.clear();
+                    crc = 0;
+                }
+                if (dropped) {
+                    continue;
+                }
+                for (long h : read.blocks()) {
+                    byte[] digest = new byte[8];
+                    for (int i = 7; i >= 0; i--) {
+                        digest[i] = (byte) h;
+                        h >>>= 8;
+                    }
+                    whole.update(digest);
+                    blocks.add(new FileList.Block(hex.formatHex(digest), holder));
+                }
+                crc = piece.first() ? read.crc() : crc32cCombine(crc, read.crc(), piece.length());
+                if (piece.last()) {
+                    Item i = piece.item();
+                    sink.accept(switch (i.type()) {
+                        case DIR -> new FileList.Entry(i.path(), FileList.Type.DIR, i.mode(), 0, null, null, List.of());
+                        case SYMLINK -> new FileList.Entry(i.path(), FileList.Type.SYMLINK, i.mode(), 0, null, i.link(),
+                                List.of());
+                        case FILE -> new FileList.Entry(i.path(), FileList.Type.FILE, i.mode(), i.size(),
+                                hex.formatHex(whole.digest()), null, blocks, PgBackupManifest.checksum(crc), i.mtime());
+                    });
+                }
+            }
+        }
+
+        /** Reads, hashes and compresses one task into {@code slot}, on a pool thread. */
+        private Slot fill(Slot slot, List<Piece> task) throws IOException {
+            byte[] raw = slot.raw;
+            int at = 0;
+            slot.reads = new Read[task.size()];
+            for (int p = 0; p < task.size(); p++) {
+                Piece piece = task.get(p);
+                Item item = piece.item();
+                FileChannel channel = null;
+                try {
+                    if (item.source() != null) {
+                        try {
+                            channel = FileChannel.open(item.source(), StandardOpenOption.READ);
+                        } catch (NoSuchFileException e) {
+                            if (piece.first()) { // gone before its header: left out, as pg_basebackup does
+                                slot.reads[p] = new Read(true, new long[0], 0);
+                                continue;
+                            } // gone part-way: the rest is zeros, which WAL replay removes with the file
+                        }
+                    }
+                    if (piece.first()) {
+                        header(slot, item);
+                        System.arraycopy(slot.header, 0, raw, at, TAR_BLOCK);
+                        at += TAR_BLOCK;
+                    }
+                    int n = piece.length();
+                    if (item.content() != null) {
+                        System.arraycopy(item.content(), 0, raw, at, n);
+                    } else if (n > 0) {
+                        int got = 0;
+                        if (channel != null) {
+                            ByteBuffer buf = ByteBuffer.wrap(raw, at, n);
+                            for (int r; buf.hasRemaining() && (r = channel.read(buf, piece.offset() + got)) > 0; ) {
+                                got += r;
+                            }
+                        }
+                        java.util.Arrays.fill(raw, at + got, at + n, (byte) 0); // shrank meanwhile: zeros, as pg_basebackup sends
+                    }
+                    long[] hashes = new long[FileList.Entry.blockCount(n)];
+                    for (int b = 0; b < hashes.length; b++) {
+                        int off = b * FileList.BLOCK_SIZE;
+                        hashes[b] = slot.xxh.hash(raw, at + off, Math.min(FileList.BLOCK_SIZE, n - off), 0L);
+                    }
+                    slot.crc.reset();
+                    slot.crc.update(raw, at, n);
+                    slot.reads[p] = new Read(false, hashes, (int) slot.crc.getValue());
+                    at += n;
+                    if (piece.last()) {
+                        int pad = (int) (padded(item.size()) - item.size());
+                        java.util.Arrays.fill(raw, at, at + pad, (byte) 0);
+                        at += pad;
+                    }
+                } finally {
+                    if (channel != null) {
+                        channel.close();
+                    }
+                }
+            }
+            slot.rawLength = at;
+            if (slot.encoder != null) {
+                slot.outLength = slot.encoder.frame(raw, 0, at, slot.out, 0);
+            }
+            return slot;
+        }
+
+        /** The tar header of {@code item}, as PostgreSQL writes one (permission bits only, owner 0). */
+        private static void header(Slot slot, Item item) {
+            TarArchiveEntry e = switch (item.type()) {
+                case DIR -> new TarArchiveEntry(item.path() + "/", TarConstants.LF_DIR, true);
+                case SYMLINK -> {
+                    TarArchiveEntry link = new TarArchiveEntry(item.path(), TarConstants.LF_SYMLINK, true);
+                    link.setLinkName(item.link());
+                    yield link;
+                }
+                case FILE -> {
+                    TarArchiveEntry file = new TarArchiveEntry(item.path(), TarConstants.LF_NORMAL, true);
+                    file.setSize(item.size());
+                    yield file;
+                }
+            };
+            e.setMode(item.mode());
+            e.setModTime(FileTime.from(item.mtime(), java.util.concurrent.TimeUnit.SECONDS));
+            java.util.Arrays.fill(slot.header, (byte) 0);
+            e.writeEntryHeader(slot.header);
+        }
+
+        /** The tar's length so far. */
+        long tarBytes() {
+            return tarBytes;
+        }
+
+        /** Ends the tar with its two zero blocks. */
+        void end() throws IOException {
+            byte[] zeros = new byte[2 * TAR_BLOCK];
+            Slot slot = free.peek();
+            if (framing == null) {
+                tar.write(zeros);
+            } else {
+                int n = slot.encoder.frame(zeros, 0, zeros.length, slot.out, 0);
+                tar.write(slot.out, 0, n);
+            }
+            tarBytes += zeros.length;
+        }
+
+        @Override
+        public void close() {
+            pool.shutdownNow();
+            try {
+                pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            all.forEach(Slot::close);
+        }
+    }
+}
