@@ -160,7 +160,9 @@ public final class BackupWriter {
                 throw BackupException.usage("stream " + s.name + " of backup " + backupId + " is framed but its "
                         + "decompressed size was never given", null);
             }
-            entries.add(new Manifest.StreamEntry(s.name, s.prefix, List.copyOf(s.chunks), s.framing,
+            List<Manifest.ChunkEntry> inOrder = new ArrayList<>(s.chunks); // sealed in parallel, perhaps out of order
+            inOrder.sort(java.util.Comparator.comparingLong(Manifest.ChunkEntry::index));
+            entries.add(new Manifest.StreamEntry(s.name, s.prefix, List.copyOf(inOrder), s.framing,
                     s.framing == null ? -1 : s.decodedBytes));
         }
         Manifest manifest = new Manifest(backupId, created, sealedKey, List.of(), compression, chunkSize,
@@ -171,12 +173,16 @@ public final class BackupWriter {
     }
 
     /**
-     * A stream's chunks are sealed (compressed, encrypted, hashed, stored and fsynced) on a thread of the stream's
-     * own, in order, while the writer fills the next buffer: on two cores reading and sealing overlap. At most
-     * {@value #IN_FLIGHT} full buffers wait for the sealer; the writer blocks beyond that. A stream of one chunk
-     * is sealed inline, without a thread.
+     * A stream's chunks are sealed (compressed, encrypted, hashed, stored and fsynced) on threads of the stream's
+     * own while the writer fills the next buffer: on two cores reading and sealing overlap, and with
+     * {@value #SEALERS_MAX} or more cores several chunks are sealed at once (Keel's own reading of a data directory
+     * produces a backup faster than one thread can encrypt, hash and fsync it). At most one more full buffer than
+     * there are sealing threads waits; the writer blocks beyond that. A stream of one chunk is sealed inline, without
+     * a thread. Chunks may be stored out of order; the manifest lists them by index.
      */
-    private static final int IN_FLIGHT = 2;
+    private static final int SEALERS_MAX = 2;
+    private static final int SEALERS = Math.max(1, Math.min(SEALERS_MAX, Runtime.getRuntime().availableProcessors()));
+    private static final int IN_FLIGHT = SEALERS + 1;
 
     /** A stream being written; see {@link #stream(String, Framing)}. */
     final class ChunkOutputStream extends OutputStream {
@@ -190,8 +196,10 @@ public final class BackupWriter {
         private final java.util.concurrent.BlockingQueue<byte[]> spare = new java.util.concurrent.LinkedBlockingQueue<>();
         private final java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(IN_FLIGHT);
         private java.util.concurrent.ExecutorService sealing;
-        // Used by the sealing thread, or by the writer's own for a stream of one chunk (then there is no such thread).
-        private final ChunkCipher.Sealer sealer = new ChunkCipher.Sealer();
+        // Each sealing thread takes one (the writer's own thread for a stream of one chunk); all are wiped at close.
+        private final java.util.concurrent.BlockingQueue<ChunkCipher.Sealer> sealers =
+                new java.util.concurrent.LinkedBlockingQueue<>();
+        private final List<ChunkCipher.Sealer> allSealers = new ArrayList<>();
         private volatile IOException failure;
         private long nextIndex;
         private int allocated = 1;
@@ -203,6 +211,11 @@ public final class BackupWriter {
             this.prefix = prefix;
             this.framing = framing;
             this.chunkCompression = framing != null ? Compression.NONE : compression;
+            for (int i = 0; i < SEALERS; i++) {
+                ChunkCipher.Sealer sealer = new ChunkCipher.Sealer();
+                sealers.add(sealer);
+                allSealers.add(sealer);
+            }
         }
 
         /** For a framed stream: the size of its content once decompressed, recorded in the manifest. */
@@ -256,7 +269,7 @@ public final class BackupWriter {
             } finally {
                 closed = true;
                 Arrays.fill(buffer, (byte) 0);
-                sealer.wipe();
+                allSealers.forEach(ChunkCipher.Sealer::wipe);
                 spare.forEach(x -> Arrays.fill(x, (byte) 0));
                 spare.clear();
             }
@@ -284,7 +297,7 @@ public final class BackupWriter {
                 throw new java.io.InterruptedIOException("interrupted while storing stream " + name);
             }
             if (sealing == null) {
-                sealing = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                sealing = java.util.concurrent.Executors.newFixedThreadPool(SEALERS, r -> {
                     Thread t = new Thread(r, "keel-seal-" + name);
                     t.setDaemon(true);
                     return t;
@@ -322,16 +335,21 @@ public final class BackupWriter {
         }
 
         private void seal(long index, boolean last, byte[] raw, int length) throws IOException {
-            java.nio.ByteBuffer file;
-            String sha256;
+            ChunkCipher.Sealer sealer = sealers.poll(); // never empty: no more callers than sealers at once
             try {
-                file = sealer.seal(dataKey, chunkCompression, backupId, name, prefix, index, last, raw, length);
-                sha256 = HexFormat.of().formatHex(Crypto.sha256(file.array(), 0, file.limit()));
-            } catch (GeneralSecurityException e) {
-                throw new IOException("could not encrypt chunk " + index + " of stream " + name, e);
+                java.nio.ByteBuffer file;
+                String sha256;
+                try {
+                    file = sealer.seal(dataKey, chunkCompression, backupId, name, prefix, index, last, raw, length);
+                    sha256 = HexFormat.of().formatHex(Crypto.sha256(file.array(), 0, file.limit()));
+                } catch (GeneralSecurityException e) {
+                    throw new IOException("could not encrypt chunk " + index + " of stream " + name, e);
+                }
+                repository.put(Names.chunk(backupId, name, index), file);
+                chunks.add(new Manifest.ChunkEntry(index, length, file.limit(), sha256));
+            } finally {
+                sealers.add(sealer);
             }
-            repository.put(Names.chunk(backupId, name, index), file);
-            chunks.add(new Manifest.ChunkEntry(index, length, file.limit(), sha256));
         }
     }
 }

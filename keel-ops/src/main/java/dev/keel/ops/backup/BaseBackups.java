@@ -359,6 +359,7 @@ public final class BaseBackups {
             }
         });
         Map<String, String> meta = metadata("incr", log, serverVersion, t0);
+        meta.put("engine", Engine.PG_BASEBACKUP.id()); // PostgreSQL 15 has no incremental base backup to read directly
         meta.put("parent", parentId);
         meta.put("changedFiles", String.valueOf(counts[1]));
         meta.put("skippedFiles", String.valueOf(counts[2]));

@@ -67,13 +67,16 @@ enum Framing {
         };
     }
 
-    /** See {@link #encoder()}. */
+    /** See {@link #encoder()}. Works on direct buffers, so the compressors read and write them in place. */
     interface Encoder extends AutoCloseable {
         /** The most bytes a frame of {@code length} input bytes takes. */
         int maxFrame(int length);
 
-        /** Compresses {@code src[off, off + len)} into one frame at {@code dst[dstOff...]}; returns its length. */
-        int frame(byte[] src, int off, int len, byte[] dst, int dstOff);
+        /**
+         * Compresses {@code src[0, length)} (a direct buffer) into one frame at the start of {@code dst} (direct, of
+         * at least {@link #maxFrame} bytes); returns the frame's length. Positions and limits are left alone.
+         */
+        int frame(ByteBuffer src, int length, ByteBuffer dst);
 
         @Override
         void close();
@@ -89,8 +92,8 @@ enum Framing {
         }
 
         @Override
-        public int frame(byte[] src, int off, int len, byte[] dst, int dstOff) {
-            return ctx.compressByteArray(dst, dstOff, dst.length - dstOff, src, off, len);
+        public int frame(ByteBuffer src, int length, ByteBuffer dst) {
+            return ctx.compressDirectByteBuffer(dst, 0, dst.capacity(), src, 0, length);
         }
 
         @Override
@@ -118,32 +121,21 @@ enum Framing {
         }
 
         @Override
-        public int frame(byte[] src, int off, int len, byte[] dst, int dstOff) {
-            int at = dstOff;
-            at = int32(dst, at, 0x184D2204);
-            dst[at++] = FLG;
-            dst[at++] = BD;
-            dst[at++] = HC;
-            for (int done = 0; done < len; done += BLOCK) {
-                int n = Math.min(BLOCK, len - done);
-                int packed = lz4.compress(src, off + done, n, dst, at + 4, lz4.maxCompressedLength(n));
+        public int frame(ByteBuffer src, int length, ByteBuffer dst) {
+            ByteBuffer out = dst.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).clear();
+            out.putInt(0x184D2204).put(FLG).put(BD).put(HC);
+            for (int done = 0; done < length; done += BLOCK) {
+                int n = Math.min(BLOCK, length - done);
+                int at = out.position();
+                int packed = lz4.compress(src, done, n, out, at + 4, lz4.maxCompressedLength(n));
                 if (packed >= n) { // stored: the size's high bit says so
-                    System.arraycopy(src, off + done, dst, at + 4, n);
-                    at = int32(dst, at, n | 0x80000000) + n;
+                    out.putInt(at, n | 0x80000000).position(at + 4).put(src.duplicate().clear().position(done).limit(done + n));
                 } else {
-                    at = int32(dst, at, packed) + packed;
+                    out.putInt(at, packed).position(at + 4 + packed);
                 }
             }
-            at = int32(dst, at, 0); // end mark
-            return at - dstOff;
-        }
-
-        private static int int32(byte[] dst, int at, int v) {
-            dst[at] = (byte) v;
-            dst[at + 1] = (byte) (v >>> 8);
-            dst[at + 2] = (byte) (v >>> 16);
-            dst[at + 3] = (byte) (v >>> 24);
-            return at + 4;
+            out.putInt(0); // end mark
+            return out.position();
         }
 
         @Override

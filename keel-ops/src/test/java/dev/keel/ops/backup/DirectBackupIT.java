@@ -89,6 +89,8 @@ class DirectBackupIT {
         assertThat(ours).isEqualTo(theirs).contains("backup_label", "global/pg_control", "pg_wal/archive_status")
                 .doesNotContain("postmaster.pid");
         assertThat(ours).filteredOn(p -> p.matches("base/\\d+/\\d+_init")).isNotEmpty();
+        assertThat(BackupCatalog.describe(repo)).extracting(row -> row.get("engine"))
+                .containsExactly("pg_basebackup", "direct"); // keel backup list --json
     }
 
     private Set<String> paths(String id) throws Exception {

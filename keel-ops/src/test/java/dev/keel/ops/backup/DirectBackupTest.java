@@ -65,8 +65,11 @@ class DirectBackupTest {
         ByteArrayOutputStream plain = new ByteArrayOutputStream();
         try (Framing.Encoder encoder = framing.encoder()) {
             for (byte[] part : new byte[][] {text, new byte[0], noise, Arrays.copyOf(text, 1000)}) {
-                byte[] out = new byte[encoder.maxFrame(part.length)];
-                framed.write(out, 0, encoder.frame(part, 0, part.length, out, 0));
+                java.nio.ByteBuffer src = java.nio.ByteBuffer.allocateDirect(part.length).put(0, part);
+                java.nio.ByteBuffer out = java.nio.ByteBuffer.allocateDirect(encoder.maxFrame(part.length));
+                byte[] frame = new byte[encoder.frame(src, part.length, out)];
+                out.get(0, frame);
+                framed.write(frame);
                 plain.write(part);
             }
         }
