@@ -3,13 +3,15 @@
 #   pg_basebackup -D DIR -Ft -X fetch (its defaults: the tar and manifest fsynced, as Keel fsyncs its chunks)
 #   pg_basebackup -D - -Ft -X fetch > FILE (the same tar through stdout, never fsynced)
 #                                                      vs  keel backup full (zstd + AES-256-GCM, fsynced chunks;
-#                                                          COMPRESSION=lz4 sets backup.compression)
+#                                                          COMPRESSION=lz4 sets backup.compression; Keel reads the
+#                                                          data directory itself, backup.engine auto)
+#                                                      and keel backup full --engine pg_basebackup
 #   tar -xf of pg_basebackup's tar into an empty dir  vs  keel restore --to DIR (decrypt + decompress + extract)
 # Rounds in alternating order (ROUNDS, default 4), each command after a memory warm-up (WARM, below); reports the best seconds of each, MB/s, CPU seconds and the ratios, then the medians. Targets: backup >= 0.9x pg_basebackup's throughput,
 # restore at least as fast as extracting pg_basebackup's tar (ratio keel/tar time <= 1.0). The backup ratio is given
 # against both forms of pg_basebackup; the durable one is the like-for-like comparison. Last, the CPU cost of each
-# stage of the pipeline on the same tar (bench/BackupStages.java), and a prototype that reads the data directory
-# itself (bench/DirectCopy.java).
+# stage of the pipeline on the same tar (bench/BackupStages.java), and the prototype the direct engine came from
+# (bench/DirectCopy.java): the same reading without Keel's start-up, file list, label, WAL or manifest.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 scale="${SCALE:-140}"
@@ -72,37 +74,42 @@ run() { # key, label, command...: measures the command after a sync and the warm
 run_pb() { rm -f "$work/base.tar"; run pb "pg_basebackup" bash -c "'$bin/pg_basebackup' -D - -Ft -X fetch -c fast > '$work/base.tar'"; }
 run_pd() { rm -rf "$work/basedir"; run pd "pg_basebackup -D DIR" "$bin/pg_basebackup" -D "$work/basedir" -Ft -X fetch -c fast; }
 run_kb() { run kb "keel backup" "$root/keel" backup full --project "$work/keel.yaml"; }
+run_ks() { run ks "keel backup --engine pg_basebackup" "$root/keel" backup full --engine pg_basebackup --project "$work/keel.yaml"; }
 run_tx() { rm -rf "$work/tarx"; mkdir "$work/tarx"; run tx "tar -xf" tar -xf "$work/base.tar" -C "$work/tarx"; }
 run_kr() { rm -rf "$work/restored"; run kr "keel restore" "$root/keel" restore --to "$work/restored" --project "$work/keel.yaml"; }
 for round in $(seq 1 "$rounds"); do
   echo "round $round" >&2
   if [ $((round % 2)) -eq 1 ]; then
-    run_pb; run_pd; run_kb; run_tx; run_kr
+    run_pb; run_pd; run_kb; run_ks; run_tx; run_kr
   else
-    run_kb; run_pd; run_pb; run_kr; run_tx
+    run_kb; run_ks; run_pd; run_pb; run_kr; run_tx
   fi
 done
 raw=$(stat -c %s "$work/base.tar")
-stored=$(du -sb "$work/.keel/backups/backups" | cut -f1)
-stored=$((stored / rounds))
-printf "%-28s %8s %10s %10s\n" "step" "seconds" "MB/s" "CPU s"
-row() { printf "%-28s %8s %10s %10s\n" "$1" "${best_s[$2]}" "$(mb "$raw" "${best_s[$2]}")" "$(awk "BEGIN{print ${best_u[$2]}+${best_k[$2]}}")"; }
+# what the last backup Keel read itself stores (the rounds also keep pg_basebackup-engine backups)
+stored=$("$root/keel" backup list --json --project "$work/keel.yaml" \
+  | awk -F': ' '/"storedBytes"/ { s = $2 + 0 } /"engine": "direct"/ { d = s } END { print d + 0 }')
+printf "%-36s %8s %10s %10s\n" "step" "seconds" "MB/s" "CPU s"
+row() { printf "%-36s %8s %10s %10s\n" "$1" "${best_s[$2]}" "$(mb "$raw" "${best_s[$2]}")" "$(awk "BEGIN{print ${best_u[$2]}+${best_k[$2]}}")"; }
 row "pg_basebackup -D DIR -Ft" pd
 row "pg_basebackup -D - > file" pb
 row "keel backup full" kb
+row "keel backup --engine pg_basebackup" ks
 row "tar -xf (pg_basebackup)" tx
 row "keel restore" kr
 echo "raw $((raw / 1048576)) MiB, stored by keel $((stored / 1048576)) MiB ($compression + encryption)"
 awk -v a="${best_s[pd]}" -v b="${best_s[kb]}" 'BEGIN { printf "backup throughput ratio keel/pg_basebackup -D DIR (durable, like Keel): %.2f (target >= 0.9)\n", a / b }'
 awk -v a="${best_s[pb]}" -v b="${best_s[kb]}" 'BEGIN { printf "backup throughput ratio keel/pg_basebackup -D - > file (not fsynced): %.2f\n", a / b }'
+awk -v a="${best_s[pb]}" -v b="${best_s[ks]}" 'BEGIN { printf "the same with keel backup --engine pg_basebackup: %.2f\n", a / b }'
 awk -v a="${best_s[tx]}" -v b="${best_s[kr]}" 'BEGIN { printf "restore time ratio keel/tar: %.2f (target <= 1.0)\n", b / a }'
 declare -A med
-for key in pd pb kb tx kr; do med[$key]=$(median "${all[$key]}"); done
+for key in pd pb kb ks tx kr; do med[$key]=$(median "${all[$key]}"); done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 printf "medians of all rounds: pg_basebackup -D DIR %s s, -D - %s s, keel backup %s s (ratios %s, %s); tar -xf %s s, keel restore %s s (ratio %s)\n" \
   "${med[pd]}" "${med[pb]}" "${med[kb]}" "$(ratio "${med[pd]}" "${med[kb]}")" "$(ratio "${med[pb]}" "${med[kb]}")" \
   "${med[tx]}" "${med[kr]}" "$(ratio "${med[kr]}" "${med[tx]}")"
-echo "all rounds (seconds): pg_basebackup -D DIR${all[pd]}; -D -${all[pb]}; keel backup${all[kb]}; tar -xf${all[tx]}; keel restore${all[kr]}"
+echo "medians: keel backup --engine pg_basebackup ${med[ks]} s (ratio to -D - $(ratio "${med[pb]}" "${med[ks]}"))"
+echo "all rounds (seconds): pg_basebackup -D DIR${all[pd]}; -D -${all[pb]}; keel backup${all[kb]}; --engine pg_basebackup${all[ks]}; tar -xf${all[tx]}; keel restore${all[kr]}"
 echo
 echo "what each stage of the pipeline costs on this tar (bench/BackupStages.java, one thread, best of 3):"
 "${JAVA_HOME:+$JAVA_HOME/bin/}java" -cp "$root/keel-cli/target/keel.jar" "$root/bench/BackupStages.java" "$work/base.tar"
