@@ -241,7 +241,8 @@ public final class BaseBackups {
             }
         } catch (IOException e) {
             throw BackupException.runtime("backup " + id + " of " + source.dataDir() + " failed: " + e.getMessage(),
-                    "nothing was marked complete; the next backup removes what was stored", e);
+                    "nothing was marked complete (the next backup removes what was stored); --engine pg_basebackup "
+                            + "streams the backup instead", e);
         }
         Map<String, String> meta = metadata("full", copied.startLsn(), copied.stopLsn(), copied.timeline(), serverVersion, t0);
         meta.put("engine", Engine.DIRECT.id());

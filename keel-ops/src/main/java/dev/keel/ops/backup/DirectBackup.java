@@ -278,7 +278,7 @@ final class DirectBackup {
                 if (e instanceof NoSuchFileException) {
                     return FileVisitResult.CONTINUE; // dropped meanwhile
                 }
-                throw e;
+                throw new IOException("could not read " + file + " (" + reason(e) + ")", e);
             }
         });
         if (control[0] == null) {
@@ -336,7 +336,7 @@ final class DirectBackup {
      * segment of the range, each with an archive_status {@code .done} marker (so a restored server does not archive
      * it again), and every timeline history file.
      */
-    private static List<Item> wal(Source source, int timeline, long start, long stop, long now) throws IOException {
+    static List<Item> wal(Source source, int timeline, long start, long stop, long now) throws IOException {
         Path walDir = source.dataDir().resolve("pg_wal");
         long size = source.segmentSize();
         long perId = 0x100000000L / size;
@@ -379,6 +379,17 @@ final class DirectBackup {
     private static String hex8(long v) {
         String h = Long.toHexString(v).toUpperCase(java.util.Locale.ROOT);
         return "0".repeat(Math.max(0, 8 - h.length())) + h;
+    }
+
+    /** Why a file could not be read, in a few words ({@code AccessDeniedException}'s message is only the path). */
+    static String reason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException fse) {
+            return fse.getReason() != null ? fse.getReason() : e.getClass().getSimpleName();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     /** "X/Y" as a position. */
@@ -726,6 +737,8 @@ final class DirectBackup {
                         slot.zero(at, at + pad);
                         at += pad;
                     }
+                } catch (IOException e) {
+                    throw new IOException("could not read " + item.source() + " (" + reason(e) + ")", e);
                 } finally {
                     if (channel != null) {
                         channel.close();

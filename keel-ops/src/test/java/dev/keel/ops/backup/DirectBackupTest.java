@@ -1,6 +1,7 @@
 package dev.keel.ops.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keel.core.progress.Progress;
 import java.io.ByteArrayInputStream;
@@ -178,6 +179,46 @@ class DirectBackupTest {
         assertThat(contents.get("base/5/16602")).hasSize(3 * 8192).startsWith(kept)
                 .endsWith(new byte[2 * 8192]);
         assertThat(w.entries.get("base/5/16602").size()).isEqualTo(3 * 8192);
+    }
+
+    /**
+     * The WAL a backup needs: every segment from the start to the stop position (the stop's own segment only if the
+     * stop is past its first byte), each marked done, and every timeline history file; a segment the server already
+     * removed fails the backup, naming it and the setting that keeps WAL longer.
+     */
+    @Test
+    void wal_takesTheSegmentsOfTheRangeAndNamesOneThatIsGone() throws IOException {
+        Path data = dataDir();
+        long size = 16 << 20;
+        for (String name : List.of("000000020000000000000004", "000000020000000000000005", "000000020000000000000006",
+                "000000020000000000000007")) {
+            write(data, "pg_wal/" + name, 0);
+            try (var ch = java.nio.channels.FileChannel.open(data.resolve("pg_wal/" + name),
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(0).position(size - 1).write(java.nio.ByteBuffer.wrap(new byte[1]));
+            }
+        }
+        write(data, "pg_wal/00000002.history", 40);
+        DirectBackup.Source source = new DirectBackup.Source(data, size);
+
+        List<String> paths = DirectBackup.wal(source, 2, DirectBackup.lsn("0/5000028"), DirectBackup.lsn("0/7000000"), 0)
+                .stream().map(DirectBackup.Item::path).toList();
+
+        assertThat(paths).containsExactly("pg_wal/000000020000000000000005", "pg_wal/000000020000000000000006",
+                "pg_wal/00000002.history", "pg_wal/archive_status/000000020000000000000005.done",
+                "pg_wal/archive_status/000000020000000000000006.done", "pg_wal/archive_status/00000002.history.done");
+        Files.delete(data.resolve("pg_wal/000000020000000000000006"));
+        assertThatThrownBy(() -> DirectBackup.wal(source, 2, DirectBackup.lsn("0/5000028"), DirectBackup.lsn("0/7000000"), 0))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("WAL segment 000000020000000000000006 was removed").hasMessageContaining("wal_keep_size");
+    }
+
+    @Test
+    void reason_saysWhyInAFewWords() {
+        assertThat(DirectBackup.reason(new java.nio.file.AccessDeniedException("/srv/pg/base/5/1259")))
+                .isEqualTo("permission denied");
+        assertThat(DirectBackup.reason(new java.nio.file.FileSystemException("/srv/pg/base/5/1259", null,
+                "Input/output error"))).isEqualTo("Input/output error");
     }
 
     private record Written(byte[] tar, Map<String, FileList.Entry> entries) {
