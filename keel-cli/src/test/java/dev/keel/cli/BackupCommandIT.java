@@ -41,13 +41,24 @@ class BackupCommandIT {
         assertThat(badRate.exitCode()).isEqualTo(2);
         assertThat(badRate.err().lines()).singleElement().asString().contains("--max-rate: 'fast' is not a rate");
         assertThat(dir.resolve(".keel/pg")).as("refused before the server was created").doesNotExist();
+        Run badEngine = Run.keel("backup", "full", "--engine", "fast", "--project", p);
+        assertThat(badEngine.exitCode()).isEqualTo(2);
+        assertThat(badEngine.err().lines()).singleElement().asString().contains("unknown backup engine 'fast'");
+        assertThat(dir.resolve(".keel/pg")).as("refused before the server was created").doesNotExist();
+        Run streamed = Run.keel("backup", "full", "--json", "--engine", "pg_basebackup", "--project", p);
+        assertThat(streamed.exitCode()).as(streamed.all()).isZero();
+        assertThat(JSON.readTree(streamed.out()).get("engine").asText()).isEqualTo("pg_basebackup");
         Run full = Run.keel("backup", "full", "--json", "--max-rate", "1024M", "--project", p);
         assertThat(full.exitCode()).as(full.all()).isZero();
         String id = JSON.readTree(full.out()).get("id").asText();
+        assertThat(JSON.readTree(full.out()).get("engine").asText()).as("the embedded server's data directory is here")
+                .isEqualTo("direct");
 
         JsonNode list = JSON.readTree(Run.keel("backup", "list", "--json", "--project", p).out()).get("backups");
-        assertThat(list).hasSize(1);
-        JsonNode b = list.get(0);
+        assertThat(list).hasSize(2);
+        assertThat(list.get(0).get("engine").asText()).isEqualTo("pg_basebackup");
+        JsonNode b = list.get(1);
+        assertThat(b.get("engine").asText()).isEqualTo("direct");
         assertThat(b.get("id").asText()).isEqualTo(id);
         assertThat(b.get("status").asText()).isEqualTo("complete");
         assertThat(b.get("startLsn").asText()).matches("[0-9A-F]+/[0-9A-F]+");
@@ -82,7 +93,7 @@ class BackupCommandIT {
         assertThat(Run.keel("restore", "stop", restored.toString(), "--project", p).exitCode()).isZero();
         assertThat(Run.keel("restore", "--to", restored.toString(), "--project", p).exitCode()).isEqualTo(2);
 
-        try (Stream<Path> chunks = Files.walk(dir.resolve(".keel/backups"))) {
+        try (Stream<Path> chunks = Files.walk(dir.resolve(".keel/backups/backups/" + id))) { // the latest, which verify takes
             Path chunk = chunks.filter(f -> f.toString().endsWith(".chunk")).findFirst().orElseThrow();
             byte[] bytes = Files.readAllBytes(chunk);
             bytes[bytes.length / 2] ^= 1;

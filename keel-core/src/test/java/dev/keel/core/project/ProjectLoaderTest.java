@@ -75,6 +75,16 @@ class ProjectLoaderTest {
     }
 
     @Test
+    void backupEngine_defaultsToAuto_andAnUnknownOneNamesTheLineAndTheValues() throws Exception {
+        assertThat(load("backup:\n  compression: lz4\n", Map.of()).config().backup().engine()).isEqualTo("auto");
+        assertThat(load("backup:\n  engine: pg_basebackup\n", Map.of()).config().backup().engine()).isEqualTo("pg_basebackup");
+        assertThatThrownBy(() -> load("name: shop\nbackup:\n  engine: rsync\n", Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("keel.yaml:3 (backup.engine): unknown engine 'rsync'")
+                .satisfies(e -> assertThat(((KeelException) e).remedy()).contains("use one of auto, pg_basebackup, direct"));
+    }
+
+    @Test
     void backupMaxRate_takesPgBasebackupsForms_andRefusesOthersNamingTheLine() throws Exception {
         assertThat(load("backup:\n  max-rate: 50M\n", Map.of()).config().backup().maxRateKb()).contains(51200L);
         assertThat(load("backup:\n  max-rate: 500k\n", Map.of()).config().backup().maxRateKb()).contains(500L);
