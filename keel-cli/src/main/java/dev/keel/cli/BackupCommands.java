@@ -129,8 +129,9 @@ final class BackupCommands {
     }
 
     /** The option both physical backup commands take, with the text they show for it. */
-    static final String MAX_RATE_HELP = "the most the server sends per second, in kB/s or with a k or M suffix "
-            + "(50M; with server-side compression, compressed bytes). Default: backup.max-rate, else unlimited";
+    static final String MAX_RATE_HELP = "the most the server sends (or Keel, reading the data directory, stores) per "
+            + "second, in kB/s or with a k or M suffix (50M; compressed bytes where the backup is compressed as it is "
+            + "read). Default: backup.max-rate, else unlimited";
 
     /** The bytes a restore of {@code id} writes: what the backup's source had (all of its chain). */
     static long restoreBytes(LocalRepository repo, String id) {
@@ -246,7 +247,8 @@ final class BackupCommands {
     }
 
     @Command(name = "full", mixinStandardHelpOptions = true,
-            description = "Take a full physical backup of the target (pg_basebackup, compressed and encrypted as it streams).")
+            description = "Take a full physical backup of the target (read from its data directory where Keel can, else "
+                    + "streamed by pg_basebackup; compressed and encrypted as it goes).")
     static final class Full implements Callable<Integer> {
         @Spec
         CommandSpec spec;
