@@ -112,6 +112,13 @@ final class DirectBackup {
         String dir;
         String systemId;
         long segmentSize;
+        try (Statement st = c.createStatement()) {
+            // The backup runs in this session, which sits idle while the files are read, before and in backup
+            // mode: a server-wide idle_session_timeout or statement_timeout must not end it part-way.
+            st.execute("set idle_session_timeout = 0; set statement_timeout = 0");
+        } catch (SQLException e) {
+            return unusable("its session settings cannot be changed (" + e.getMessage().strip() + ")");
+        }
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
                 "select current_setting('server_version_num')::int, pg_is_in_recovery(), "
                         + "(select count(*) from pg_tablespace where spcname not in ('pg_default', 'pg_global')), "

@@ -111,6 +111,11 @@ class DirectBackupIT {
         try (Connection c = source.connect("shop"); Statement st = c.createStatement()) {
             st.execute("create index orders_id on orders (id)");
         }
+        try (Connection c = source.connect("shop"); Statement st = c.createStatement()) {
+            // backup mode lives in Keel's idle session: a server-wide idle timeout must not end it
+            st.execute("alter system set idle_session_timeout = '200ms'");
+            st.execute("select pg_reload_conf()");
+        }
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicLong inserted = new AtomicLong();
         Thread writer = new Thread(() -> {
