@@ -278,11 +278,10 @@ final class BackupCommands {
             }
             if (cli.json()) {
                 cli.printJson(Cli.ordered("id", r.id(), "startLsn", r.startLsn(), "stopLsn", r.stopLsn(),
-                        "timeline", r.timeline(), "sizeBytes", r.rawBytes(), "millis", r.millis(), "engine", r.engine()));
+                        "timeline", r.timeline(), "sizeBytes", r.rawBytes(), "millis", r.millis(), "engine", r.engine().id()));
             } else {
                 cli.out().printf("Backup %s complete: %s, LSN %s to %s, %d ms (%s).%n", r.id(),
-                        Progress.Unit.BYTES.format(r.rawBytes()), r.startLsn(), r.stopLsn(), r.millis(),
-                        r.engine().equals("direct") ? "read from the data directory" : "streamed by pg_basebackup");
+                        Progress.Unit.BYTES.format(r.rawBytes()), r.startLsn(), r.stopLsn(), r.millis(), r.engine().how());
             }
             return 0;
         }

@@ -164,8 +164,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         String compression = project.config().backup().compression();
         out.printf("      backup %s: %s %s, through %sAES-256-GCM into %s%n", backup.id(),
-                Progress.Unit.BYTES.format(backup.rawBytes()), backup.engine().equals("direct")
-                        ? "read from the data directory" : "streamed by pg_basebackup",
+                Progress.Unit.BYTES.format(backup.rawBytes()), backup.engine().how(),
                 compression.equals("none") ? "" : compression + " and ", relative(repo.root()));
         BackupVerifier.Result verified;
         try (Progress progress = new BackupCommands.LazyProgress(cli, "verify")) {

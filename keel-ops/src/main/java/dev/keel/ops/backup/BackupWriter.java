@@ -175,10 +175,11 @@ public final class BackupWriter {
     /**
      * A stream's chunks are sealed (compressed, encrypted, hashed, stored and fsynced) on threads of the stream's
      * own while the writer fills the next buffer: on two cores reading and sealing overlap, and with
-     * {@value #SEALERS_MAX} or more cores several chunks are sealed at once (Keel's own reading of a data directory
-     * produces a backup faster than one thread can encrypt, hash and fsync it). At most one more full buffer than
-     * there are sealing threads waits; the writer blocks beyond that. A stream of one chunk is sealed inline, without
-     * a thread. Chunks may be stored out of order; the manifest lists them by index.
+     * {@value #SEALERS_MAX} or more cores two chunks are sealed at once (for a stream Keel compresses, such as an
+     * incremental's blocks, compression is most of the sealing; for Keel's own reading of a data directory, whose
+     * chunks come compressed, it measured no faster: bench/RESULTS.md). At most one more full buffer than there are
+     * sealing threads waits; the writer blocks beyond that. A stream of one chunk is sealed inline, without a thread.
+     * Chunks may be stored out of order; the manifest lists them by index.
      */
     private static final int SEALERS_MAX = 2;
     private static final int SEALERS = Math.max(1, Math.min(SEALERS_MAX, Runtime.getRuntime().availableProcessors()));
@@ -196,10 +197,10 @@ public final class BackupWriter {
         private final java.util.concurrent.BlockingQueue<byte[]> spare = new java.util.concurrent.LinkedBlockingQueue<>();
         private final java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(IN_FLIGHT);
         private java.util.concurrent.ExecutorService sealing;
-        // Each sealing thread takes one (the writer's own thread for a stream of one chunk); all are wiped at close.
+        // Each sealing thread takes one (the writer's own thread for a stream of one chunk) and puts it back; all are
+        // back, and wiped, at close.
         private final java.util.concurrent.BlockingQueue<ChunkCipher.Sealer> sealers =
                 new java.util.concurrent.LinkedBlockingQueue<>();
-        private final List<ChunkCipher.Sealer> allSealers = new ArrayList<>();
         private volatile IOException failure;
         private long nextIndex;
         private int allocated = 1;
@@ -212,9 +213,7 @@ public final class BackupWriter {
             this.framing = framing;
             this.chunkCompression = framing != null ? Compression.NONE : compression;
             for (int i = 0; i < SEALERS; i++) {
-                ChunkCipher.Sealer sealer = new ChunkCipher.Sealer();
-                sealers.add(sealer);
-                allSealers.add(sealer);
+                sealers.add(new ChunkCipher.Sealer());
             }
         }
 
@@ -269,7 +268,7 @@ public final class BackupWriter {
             } finally {
                 closed = true;
                 Arrays.fill(buffer, (byte) 0);
-                allSealers.forEach(ChunkCipher.Sealer::wipe);
+                sealers.forEach(ChunkCipher.Sealer::wipe); // those not in use: all of them, once sealing has ended
                 spare.forEach(x -> Arrays.fill(x, (byte) 0));
                 spare.clear();
             }

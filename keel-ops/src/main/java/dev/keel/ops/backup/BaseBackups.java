@@ -54,10 +54,10 @@ public final class BaseBackups {
 
     /**
      * What a backup recorded; {@code rawBytes} is what this backup stores before compression, {@code engine} how it
-     * read the server ({@link Engine#id()}: {@code direct} or {@code pg_basebackup}).
+     * read the server ({@link Engine#DIRECT} or {@link Engine#PG_BASEBACKUP}).
      */
     public record Result(String id, String startLsn, String stopLsn, String timeline, long rawBytes, long millis,
-                         String engine) {
+                         Engine engine) {
     }
 
     /**
@@ -126,7 +126,19 @@ public final class BaseBackups {
         public String id() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
+
+        /** How a backup taken this way reached the repository, for a sentence: "read from the data directory". */
+        public String how() {
+            return switch (this) {
+                case DIRECT -> "read from the data directory";
+                case PG_BASEBACKUP -> "streamed by pg_basebackup";
+                case AUTO -> "read from the data directory where Keel can, else streamed by pg_basebackup";
+            };
+        }
     }
+
+    /** What to do when Keel cannot read a server's data directory itself and {@code backup.engine} says it must. */
+    private static final String OTHER_ENGINE = "set backup.engine: auto or pg_basebackup in keel.yaml (or --engine)";
 
     /**
      * Takes a full backup; with a {@code stateDir}, its file list is also kept there (see {@link FileListCache}),
@@ -147,40 +159,10 @@ public final class BaseBackups {
                               String serverVersion, Progress progress, Path stateDir, long maxRateKb, Engine engine) {
         Objects.requireNonNull(engine, "null engine");
         if (engine != Engine.PG_BASEBACKUP) {
-            if (major(serverVersion) < 15) {
-                if (engine == Engine.DIRECT) {
-                    throw BackupException.usage("Keel reads a data directory itself only from PostgreSQL 15 on, and "
-                            + spec.address() + " runs " + serverVersion, "set backup.engine: auto or pg_basebackup");
-                }
-            } else {
-                java.sql.Connection c;
-                try {
-                    c = dev.keel.core.connect.Connections.open(spec);
-                } catch (KeelException e) {
-                    if (engine == Engine.DIRECT) {
-                        throw e;
-                    }
-                    c = null; // a user allowed replication connections only: pg_basebackup may still get in
-                }
-                if (c != null) {
-                    try {
-                        DirectBackup.Probe probe = DirectBackup.probe(c);
-                        if (probe.source() != null) {
-                            return directFull(c, probe.source(), repository, compression, serverVersion, progress,
-                                    stateDir, maxRateKb);
-                        }
-                        if (engine == Engine.DIRECT) {
-                            throw BackupException.usage("Keel cannot read the data directory of " + spec.address()
-                                    + " itself: " + probe.why(), "set backup.engine: auto or pg_basebackup in keel.yaml");
-                        }
-                    } finally {
-                        try {
-                            c.close(); // ends backup mode if the copy failed part-way
-                        } catch (java.sql.SQLException ignored) {
-                            // the backup's own outcome is what counts
-                        }
-                    }
-                }
+            java.util.Optional<Result> direct = tryDirect(spec, repository, compression, serverVersion, progress,
+                    stateDir, maxRateKb, engine == Engine.DIRECT);
+            if (direct.isPresent()) {
+                return direct.get();
             }
         }
         String id = newId(repository, "full");
@@ -219,6 +201,51 @@ public final class BaseBackups {
         return completeFull(writer, meta, framing.isPresent() ? pgManifest : null, listCopy, stateDir, raw[0]);
     }
 
+    /**
+     * A full backup read by {@link DirectBackup}, when the server allows it: PostgreSQL 15 or later (known from
+     * {@code serverVersion}, without a connection), a plain connection, and {@link DirectBackup#probe}'s conditions.
+     * Otherwise empty, or with {@code required} a usage error that says which condition failed.
+     */
+    private static java.util.Optional<Result> tryDirect(ConnectionSpec spec, Repository repository,
+                                                        Compression compression, String serverVersion,
+                                                        Progress progress, Path stateDir, long maxRateKb,
+                                                        boolean required) {
+        if (major(serverVersion) < 15) {
+            if (required) {
+                throw BackupException.usage("Keel reads a data directory itself only from PostgreSQL 15 on, and "
+                        + spec.address() + " runs " + serverVersion, OTHER_ENGINE);
+            }
+            return java.util.Optional.empty();
+        }
+        java.sql.Connection c;
+        try {
+            c = dev.keel.core.connect.Connections.open(spec);
+        } catch (KeelException e) {
+            if (required) {
+                throw e;
+            }
+            return java.util.Optional.empty(); // a user allowed replication connections only: pg_basebackup may get in
+        }
+        try {
+            DirectBackup.Probe probe = DirectBackup.probe(c);
+            if (probe.source() != null) {
+                return java.util.Optional.of(directFull(c, probe.source(), repository, compression, serverVersion,
+                        progress, stateDir, maxRateKb));
+            }
+            if (required) {
+                throw BackupException.usage("Keel cannot read the data directory of " + spec.address() + " itself: "
+                        + probe.why(), OTHER_ENGINE);
+            }
+            return java.util.Optional.empty();
+        } finally {
+            try {
+                c.close(); // ends backup mode if the copy failed part-way
+            } catch (java.sql.SQLException ignored) {
+                // the backup's own outcome is what counts
+            }
+        }
+    }
+
     /** A full backup read by {@link DirectBackup} from {@code source}, over {@code c}. */
     private static Result directFull(java.sql.Connection c, DirectBackup.Source source, Repository repository,
                                      Compression compression, String serverVersion, Progress progress, Path stateDir,
@@ -242,7 +269,7 @@ public final class BaseBackups {
         } catch (IOException e) {
             throw BackupException.runtime("backup " + id + " of " + source.dataDir() + " failed: " + e.getMessage(),
                     "nothing was marked complete (the next backup removes what was stored); --engine pg_basebackup "
-                            + "streams the backup instead", e);
+                            + "streams the backup through the server instead", e);
         }
         Map<String, String> meta = metadata("full", copied.startLsn(), copied.stopLsn(), copied.timeline(), serverVersion, t0);
         meta.put("engine", Engine.DIRECT.id());
@@ -592,7 +619,7 @@ public final class BaseBackups {
 
     private static Result result(String id, Map<String, String> meta, long rawBytes) {
         return new Result(id, meta.get("startLsn"), meta.get("stopLsn"), meta.get("timeline"), rawBytes,
-                Long.parseLong(meta.get("durationMillis")), meta.getOrDefault("engine", Engine.PG_BASEBACKUP.id()));
+                Long.parseLong(meta.get("durationMillis")), Engine.of(meta.get("engine")));
     }
 
     /**

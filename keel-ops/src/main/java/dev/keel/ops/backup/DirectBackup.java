@@ -27,11 +27,9 @@ import java.sql.Statement;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -104,9 +102,10 @@ final class DirectBackup {
     }
 
     /**
-     * Whether Keel can back up {@code c}'s server by reading its data directory: a primary of PostgreSQL 15 or
-     * later, no tablespaces, the right to run pg_backup_start, and its data directory readable here and holding the
-     * same cluster (the system identifier in {@code global/pg_control} is the server's).
+     * Whether Keel can back up {@code c}'s server, PostgreSQL 15 or later (the caller knows the version without a
+     * query), by reading its data directory: a primary, no tablespaces, the right to run pg_backup_start, and its
+     * data directory readable here and holding the same cluster (the system identifier in {@code global/pg_control}
+     * is the server's).
      */
     static Probe probe(Connection c) {
         String dir;
@@ -120,27 +119,24 @@ final class DirectBackup {
             return unusable("its session settings cannot be changed (" + e.getMessage().strip() + ")");
         }
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "select current_setting('server_version_num')::int, pg_is_in_recovery(), "
+                "select pg_is_in_recovery(), "
                         + "(select count(*) from pg_tablespace where spcname not in ('pg_default', 'pg_global')), "
                         + "has_function_privilege('pg_backup_start(text, boolean)', 'execute'), "
                         + "current_setting('data_directory'), (select system_identifier::text from pg_control_system()), "
                         + "pg_size_bytes(current_setting('wal_segment_size'))")) {
             rs.next();
-            if (rs.getInt(1) < 150000) {
-                return unusable("the server is older than PostgreSQL 15");
-            }
-            if (rs.getBoolean(2)) {
+            if (rs.getBoolean(1)) {
                 return unusable("the server is a standby");
             }
-            if (rs.getLong(3) > 0) {
+            if (rs.getLong(2) > 0) {
                 return unusable("the cluster has tablespaces");
             }
-            if (!rs.getBoolean(4)) {
+            if (!rs.getBoolean(3)) {
                 return unusable("the user may not run pg_backup_start");
             }
-            dir = rs.getString(5);
-            systemId = rs.getString(6);
-            segmentSize = rs.getLong(7);
+            dir = rs.getString(4);
+            systemId = rs.getString(5);
+            segmentSize = rs.getLong(6);
         } catch (SQLException e) {
             return unusable("its settings cannot be read (" + e.getMessage().strip() + ")");
         }
@@ -217,7 +213,7 @@ final class DirectBackup {
             if (mapFile != null) { // empty without tablespaces; pg_basebackup's tar holds it all the same
                 last.add(Item.content("tablespace_map", mapFile, now));
             }
-            last.addAll(wal(source, timeline, lsn(startLsn), lsn(stopLsn), now));
+            last.addAll(wal(source, timeline, WalArchive.parseLsn(startLsn), WalArchive.parseLsn(stopLsn), now));
             pipeline.run(tasks(last));
             pipeline.end();
             return new Copied(startLsn, stopLsn, String.valueOf(timeline), pipeline.tarBytes());
@@ -312,30 +308,34 @@ final class DirectBackup {
      * starts empty.
      */
     private static List<Item> withoutUnlogged(List<Item> items) {
-        Set<String> unlogged = new HashSet<>(); // "base/OID/RELFILENODE" of every relation with an init fork
+        Set<String> unlogged = new HashSet<>();
         for (Item i : items) {
-            if (i.type() == FileList.Type.FILE && inDatabase(i.path())) {
-                Matcher m = RELATION.matcher(i.path().substring(i.path().lastIndexOf('/') + 1));
-                if (m.matches() && "init".equals(m.group(3))) {
-                    unlogged.add(i.path().substring(0, i.path().lastIndexOf('/') + 1) + m.group(1));
-                }
+            Fork f = Fork.of(i);
+            if (f != null && f.init()) {
+                unlogged.add(f.relation());
             }
-        }
-        if (unlogged.isEmpty()) {
-            return new ArrayList<>(items);
         }
         List<Item> kept = new ArrayList<>(items.size());
         for (Item i : items) {
-            if (i.type() == FileList.Type.FILE && inDatabase(i.path())) {
-                Matcher m = RELATION.matcher(i.path().substring(i.path().lastIndexOf('/') + 1));
-                if (m.matches() && !"init".equals(m.group(3))
-                        && unlogged.contains(i.path().substring(0, i.path().lastIndexOf('/') + 1) + m.group(1))) {
-                    continue;
-                }
+            Fork f = Fork.of(i);
+            if (f == null || f.init() || !unlogged.contains(f.relation())) {
+                kept.add(i);
             }
-            kept.add(i);
         }
         return kept;
+    }
+
+    /** A file of a relation in a database's directory: {@code base/OID/RELFILENODE}, and whether it is the init fork. */
+    private record Fork(String relation, boolean init) {
+        /** The fork {@code i} is, or null for any other entry. */
+        static Fork of(Item i) {
+            if (i.type() != FileList.Type.FILE || !inDatabase(i.path())) {
+                return null;
+            }
+            int slash = i.path().lastIndexOf('/');
+            Matcher m = RELATION.matcher(i.path().substring(slash + 1));
+            return m.matches() ? new Fork(i.path().substring(0, slash + 1) + m.group(1), "init".equals(m.group(3))) : null;
+        }
     }
 
     /**
@@ -346,11 +346,10 @@ final class DirectBackup {
     static List<Item> wal(Source source, int timeline, long start, long stop, long now) throws IOException {
         Path walDir = source.dataDir().resolve("pg_wal");
         long size = source.segmentSize();
-        long perId = 0x100000000L / size;
         List<Item> items = new ArrayList<>();
         List<String> done = new ArrayList<>();
         for (long seg = start / size; seg <= (stop - 1) / size; seg++) {
-            String name = hex8(timeline) + hex8(seg / perId) + hex8(seg % perId);
+            String name = WalArchive.segmentName(timeline, seg * size, size);
             Path file = walDir.resolve(name);
             BasicFileAttributes attrs;
             try {
@@ -382,12 +381,6 @@ final class DirectBackup {
         return items;
     }
 
-    /** {@code v} as 8 upper-case hex digits (String.format costs a backup a tenth of a second to load). */
-    private static String hex8(long v) {
-        String h = Long.toHexString(v).toUpperCase(java.util.Locale.ROOT);
-        return "0".repeat(Math.max(0, 8 - h.length())) + h;
-    }
-
     /** Why a file could not be read, in a few words ({@code AccessDeniedException}'s message is only the path). */
     static String reason(IOException e) {
         if (e instanceof java.nio.file.AccessDeniedException) {
@@ -397,12 +390,6 @@ final class DirectBackup {
             return fse.getReason() != null ? fse.getReason() : e.getClass().getSimpleName();
         }
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-    }
-
-    /** "X/Y" as a position. */
-    static long lsn(String text) {
-        int slash = text.indexOf('/');
-        return Long.parseUnsignedLong(text.substring(0, slash), 16) << 32 | Long.parseUnsignedLong(text.substring(slash + 1), 16);
     }
 
     private static String relative(Path root, Path p) {
@@ -575,7 +562,8 @@ final class DirectBackup {
 
     /**
      * Runs tasks on a few threads and appends their output in order; the file list is built as each task's turn
-     * comes. At most {@code slots} tasks are under way, so memory stays at a few pieces.
+     * comes. At most two tasks more than there are threads are under way, each in a slot of its own, so memory stays
+     * at a few pieces.
      */
     static final class Pipeline implements AutoCloseable {
         private final OutputStream tar;
@@ -664,17 +652,12 @@ final class DirectBackup {
                     dropped = read.vanished();
                     whole.reset();
                     blocks.clear();
-                    crc = 0;
                 }
                 if (dropped) {
                     continue;
                 }
                 for (long h : read.blocks()) {
-                    byte[] digest = new byte[8];
-                    for (int i = 7; i >= 0; i--) {
-                        digest[i] = (byte) h;
-                        h >>>= 8;
-                    }
+                    byte[] digest = FileList.BlockHash.xxh64Digest(h);
                     whole.update(digest);
                     blocks.add(new FileList.Block(hex.formatHex(digest), holder));
                 }

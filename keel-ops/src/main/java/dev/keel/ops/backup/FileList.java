@@ -65,7 +65,11 @@ final class FileList {
                 sha256.update(data, off, len);
                 return sha256.digest();
             }
-            long h = XX.hash(data, off, len, 0L);
+            return xxh64Digest(XX.hash(data, off, len, 0L));
+        }
+
+        /** An XXH64 value as a block's digest: its 8 bytes, most significant first. */
+        static byte[] xxh64Digest(long h) {
             byte[] out = new byte[8];
             for (int i = 7; i >= 0; i--) {
                 out[i] = (byte) h;

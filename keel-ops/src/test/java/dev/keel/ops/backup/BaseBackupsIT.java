@@ -72,7 +72,7 @@ class BaseBackupsIT {
 
         BaseBackups.Result result = backup(repo, compression, engine);
 
-        assertThat(result.engine()).isEqualTo(engine.id());
+        assertThat(result.engine()).isEqualTo(engine);
         assertThat(result.startLsn()).matches("[0-9A-F]+/[0-9A-F]+");
         assertThat(result.stopLsn()).matches("[0-9A-F]+/[0-9A-F]+");
         assertThat(result.timeline()).isEqualTo("1");
@@ -149,7 +149,7 @@ class BaseBackupsIT {
         BaseBackups.Result result = BaseBackups.full(spec, tool, repo, Compression.ZSTD, "15", Progress.silent(), null,
                 rateKb, engine);
 
-        assertThat(result.engine()).isEqualTo(engine.id());
+        assertThat(result.engine()).isEqualTo(engine);
         long sent = Manifest.read(repo, result.id()).streams().stream().filter(s -> s.name().equals("base.tar"))
                 .findFirst().orElseThrow().storedBytes();
         assertThat(sent).as("enough to throttle").isGreaterThan(2L << 20);

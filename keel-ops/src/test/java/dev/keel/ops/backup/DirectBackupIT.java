@@ -82,8 +82,8 @@ class DirectBackupIT {
         BaseBackups.Result pg = backup(BaseBackups.Engine.PG_BASEBACKUP);
         BaseBackups.Result direct = backup(BaseBackups.Engine.DIRECT);
 
-        assertThat(pg.engine()).isEqualTo("pg_basebackup");
-        assertThat(direct.engine()).isEqualTo("direct");
+        assertThat(pg.engine()).isEqualTo(BaseBackups.Engine.PG_BASEBACKUP);
+        assertThat(direct.engine()).isEqualTo(BaseBackups.Engine.DIRECT);
         Set<String> theirs = paths(pg.id());
         Set<String> ours = paths(direct.id());
         assertThat(ours).isEqualTo(theirs).contains("backup_label", "global/pg_control", "pg_wal/archive_status")
@@ -175,7 +175,7 @@ class DirectBackupIT {
         }
         ConnectionSpec streamer = spec("streamer", "streamer-pass");
 
-        assertThat(backup(streamer, BaseBackups.Engine.AUTO).engine()).isEqualTo("pg_basebackup");
+        assertThat(backup(streamer, BaseBackups.Engine.AUTO).engine()).isEqualTo(BaseBackups.Engine.PG_BASEBACKUP);
 
         assertThatThrownBy(() -> backup(streamer, BaseBackups.Engine.DIRECT))
                 .isInstanceOf(BackupException.class)

@@ -201,14 +201,14 @@ class DirectBackupTest {
         write(data, "pg_wal/00000002.history", 40);
         DirectBackup.Source source = new DirectBackup.Source(data, size);
 
-        List<String> paths = DirectBackup.wal(source, 2, DirectBackup.lsn("0/5000028"), DirectBackup.lsn("0/7000000"), 0)
+        List<String> paths = DirectBackup.wal(source, 2, WalArchive.parseLsn("0/5000028"), WalArchive.parseLsn("0/7000000"), 0)
                 .stream().map(DirectBackup.Item::path).toList();
 
         assertThat(paths).containsExactly("pg_wal/000000020000000000000005", "pg_wal/000000020000000000000006",
                 "pg_wal/00000002.history", "pg_wal/archive_status/000000020000000000000005.done",
                 "pg_wal/archive_status/000000020000000000000006.done", "pg_wal/archive_status/00000002.history.done");
         Files.delete(data.resolve("pg_wal/000000020000000000000006"));
-        assertThatThrownBy(() -> DirectBackup.wal(source, 2, DirectBackup.lsn("0/5000028"), DirectBackup.lsn("0/7000000"), 0))
+        assertThatThrownBy(() -> DirectBackup.wal(source, 2, WalArchive.parseLsn("0/5000028"), WalArchive.parseLsn("0/7000000"), 0))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("WAL segment 000000020000000000000006 was removed").hasMessageContaining("wal_keep_size");
     }
