@@ -159,8 +159,7 @@ public final class EmbeddedPostgres {
         String version = state.getProperty("version", "");
         Provider p = state.containsKey("provider") ? Provider.parse(state.getProperty("provider")) : provider;
         Path binDir = state.containsKey("binDir") ? Path.of(state.getProperty("binDir")) : null;
-        return new ServerStatus(initialized(), pid.isPresent(), pid, port, version, p, binDir, dataDir(),
-                initialized() ? sizeOf(dataDir()) : 0L);
+        return new ServerStatus(initialized(), pid.isPresent(), pid, port, version, p, binDir, dataDir());
     }
 
     /** The port the running server listens on; throws when it is not running. */
