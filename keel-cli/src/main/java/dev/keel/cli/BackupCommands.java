@@ -32,6 +32,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code keel backup ...} and {@code keel restore}: thin adapters over the backup library. */
@@ -109,6 +110,9 @@ final class BackupCommands {
     }
 
     /** How a full backup reads the server: {@code --engine} when given, else {@code backup.engine}. */
+    static final String ENGINE_HELP = "auto (Keel reads the data directory itself where it can, else pg_basebackup), "
+            + "pg_basebackup or direct. Default: backup.engine, else auto";
+
     static BaseBackups.Engine engine(Project project, String option) {
         return BaseBackups.Engine.of(option != null ? option : project.config().backup().engine());
     }
@@ -129,9 +133,10 @@ final class BackupCommands {
     }
 
     /** The option both physical backup commands take, with the text they show for it. */
-    static final String MAX_RATE_HELP = "the most the server sends (or Keel, reading the data directory, stores) per "
-            + "second, in kB/s or with a k or M suffix (50M; compressed bytes where the backup is compressed as it is "
-            + "read). Default: backup.max-rate, else unlimited";
+    static final String MAX_RATE_HELP = "the most the server sends per second, in kB/s or with a k or M suffix (50M; "
+            + "compressed bytes where the backup is compressed as it is read). Where Keel reads the data directory "
+            + "itself: a full backup's compressed bytes stored, an incremental's bytes read. Default: backup.max-rate, "
+            + "else unlimited";
 
     /** The bytes a restore of {@code id} writes: what the backup's source had (all of its chain). */
     static long restoreBytes(LocalRepository repo, String id) {
@@ -256,8 +261,7 @@ final class BackupCommands {
         @Option(names = "--max-rate", paramLabel = "RATE", description = MAX_RATE_HELP)
         String maxRate;
 
-        @Option(names = "--engine", paramLabel = "ENGINE", description = "auto (Keel reads the data directory itself "
-                + "where it can, else pg_basebackup), pg_basebackup or direct. Default: backup.engine, else auto")
+        @Option(names = "--engine", paramLabel = "ENGINE", description = ENGINE_HELP)
         String engine;
 
         @Override
@@ -334,6 +338,9 @@ final class BackupCommands {
         @Spec
         CommandSpec spec;
 
+        @Parameters(arity = "0..1", paramLabel = "ID", description = "the backup to verify (as --backup ID)")
+        String positionalId;
+
         @Option(names = "--backup", paramLabel = "ID", description = "default: the latest complete backup")
         String id;
 
@@ -362,6 +369,17 @@ final class BackupCommands {
             BackupReader.warmUp();
             Project project = cli.project();
             Path historyFile = project.keelDir().resolve(dev.keel.ops.backup.VerifyHistory.FILE_NAME);
+            if (positionalId != null) {
+                if (id != null && !id.equals(positionalId)) {
+                    throw new KeelException("two backups given: " + positionalId + " and --backup " + id,
+                            "name one backup", KeelException.USAGE, null);
+                }
+                id = positionalId;
+            }
+            if (latestFlag && id != null) {
+                throw new KeelException("--latest and backup " + id + " both given", "name a backup or give --latest",
+                        KeelException.USAGE, null);
+            }
             if (history) {
                 if (schedule != null || runs != null || chunksOnly || id != null) {
                     throw new KeelException("--history only prints the recorded runs",

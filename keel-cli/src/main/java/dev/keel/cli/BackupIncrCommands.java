@@ -26,8 +26,9 @@ final class BackupIncrCommands {
 
     @Command(name = "incr", mixinStandardHelpOptions = true, header = "Take an incremental physical backup.",
             description = {"Take a backup that stores only the 1 MiB blocks that changed since the",
-                "latest full or incremental backup (pg_basebackup, compared block by block",
-                "by SHA-256; the WAL, backup_label and backup_manifest are always stored).",
+                "latest full or incremental backup (every file read, from the data directory",
+                "where Keel can, else through pg_basebackup, and compared block by block by",
+                "XXH64; the WAL, backup_label and backup_manifest are always stored).",
                 "It restores and verifies like a full backup, from its chain. Needs no key when",
                 "this machine took the parent (its file list is kept in .keel/backup-state);",
                 "otherwise the private key reads the parent's encrypted file list."})
@@ -44,11 +45,15 @@ final class BackupIncrCommands {
         @Option(names = "--max-rate", paramLabel = "RATE", description = BackupCommands.MAX_RATE_HELP)
         String maxRate;
 
+        @Option(names = "--engine", paramLabel = "ENGINE", description = BackupCommands.ENGINE_HELP)
+        String engine;
+
         @Override
         public Integer call() throws SQLException {
             Cli cli = new Cli(spec);
             Project project = cli.project();
             long rateKb = BackupCommands.maxRateKb(project, maxRate); // a bad --max-rate: refused before anything starts
+            BaseBackups.Engine how = BackupCommands.engine(project, engine);
             LocalRepository repo = BackupCommands.repository(project);
             BackupKeys.currentPublicKey(repo); // no key yet: refuse before anything starts
             dev.keel.ops.backup.BackupWriter.warmUp();
@@ -62,8 +67,7 @@ final class BackupIncrCommands {
             BaseBackups.IncrementalResult r;
             try (BackupCommands.LazyProgress progress = new BackupCommands.LazyProgress(cli, "backup", source.estimate())) {
                 r = BaseBackups.incremental(source.spec(), source.tool(), repo, BackupCommands.compression(project),
-                        source.version(), key, parent, progress, BackupCommands.stateDir(project),
-                        rateKb);
+                        source.version(), key, parent, progress, BackupCommands.stateDir(project), rateKb, how);
                 progress.finish();
             }
             BaseBackups.Result b = r.backup();
@@ -71,12 +75,12 @@ final class BackupIncrCommands {
                 cli.printJson(Cli.ordered("id", b.id(), "startLsn", b.startLsn(), "stopLsn", b.stopLsn(),
                         "timeline", b.timeline(), "sizeBytes", b.rawBytes(), "millis", b.millis(), "parent", r.parent(),
                         "changedFiles", r.changedFiles(), "skippedFiles", r.skippedFiles(), "storedBytes", r.storedBytes(),
-                        "sourceBytes", r.sourceBytes()));
+                        "sourceBytes", r.sourceBytes(), "engine", b.engine().id()));
             } else {
                 cli.out().printf("Backup %s complete (incremental on %s): %s stored of %s, %d files changed, %d unchanged, "
-                                + "LSN %s to %s, %d ms.%n", b.id(), r.parent(), Progress.Unit.BYTES.format(b.rawBytes()),
+                                + "LSN %s to %s, %d ms (%s).%n", b.id(), r.parent(), Progress.Unit.BYTES.format(b.rawBytes()),
                         Progress.Unit.BYTES.format(r.sourceBytes()), r.changedFiles(), r.skippedFiles(), b.startLsn(),
-                        b.stopLsn(), b.millis());
+                        b.stopLsn(), b.millis(), b.engine().how());
             }
             return 0;
         }

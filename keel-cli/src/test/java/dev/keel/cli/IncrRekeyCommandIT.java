@@ -65,13 +65,18 @@ class IncrRekeyCommandIT {
         assertThat(r.get("skippedFiles").asInt()).isGreaterThan(r.get("changedFiles").asInt());
         assertThat(r.get("sizeBytes").asLong()).isLessThan(JSON.readTree(full.out()).get("sizeBytes").asLong() / 2);
         assertThat(r.get("storedBytes").asLong()).isPositive();
+        assertThat(r.get("engine").asText()).as("the embedded server's data directory is here").isEqualTo("direct");
         JsonNode list = JSON.readTree(Run.keel("backup", "list", "--json", "--project", p).out()).get("backups");
         assertThat(list).extracting(b -> b.get("type").asText()).containsExactly("full", "incr");
 
-        Run text = Run.keel("backup", "incr", "--project", p);
-        assertThat(text.out()).contains("incremental on " + r.get("id").asText()).contains("files changed");
+        Run text = Run.keel("backup", "incr", "--engine", "pg_basebackup", "--project", p);
+        assertThat(text.out()).contains("incremental on " + r.get("id").asText()).contains("files changed")
+                .contains("(streamed by pg_basebackup)");
 
-        Run verify = Run.keel("backup", "verify", "--json", "--project", p);
+        Run both = Run.keel("backup", "verify", r.get("id").asText(), "--latest", "--project", p);
+        assertThat(both.exitCode()).isEqualTo(2);
+        assertThat(both.err().strip().lines()).singleElement().asString().contains("--latest and backup");
+        Run verify = Run.keel("backup", "verify", r.get("id").asText(), "--json", "--project", p); // the one Keel read
         assertThat(verify.exitCode()).as(verify.all()).isZero();
         JsonNode v = JSON.readTree(verify.out());
         assertThat(v.get("ok").asBoolean()).isTrue();

@@ -36,15 +36,17 @@ import java.util.stream.Stream;
  * <p>Implementation notes. Every physical backup also stores its {@link FileList} (stream
  * {@value FileList#STREAM}): each file cut into 1 MiB blocks with their XXH64 hashes, computed while the tar streams
  * past. A full backup keeps pg_basebackup's tar byte for byte (stream {@code base.tar}) and holds all its blocks.
- * An incremental runs the same pg_basebackup, since PostgreSQL 15 has no incremental base backup, but keeps only
- * the blocks whose path, position and hash differ from its parent's list (stream {@value #BLOCKS_STREAM}, the
- * blocks concatenated in list order); its list names the older backup that holds every other block.
+ * An incremental reads every file the same way, since PostgreSQL 15 has no incremental base backup (from the data
+ * directory where {@link DirectBackup} can, else through pg_basebackup), but keeps only the blocks whose path,
+ * position and hash differ from its parent's list (stream {@value #BLOCKS_STREAM}, the blocks concatenated in list
+ * order); its list names the older backup that holds every other block.
  * {@code backup_label}, {@code backup_manifest}, {@code tablespace_map} and everything under {@code pg_wal/} are
  * always stored. Why blocks and not whole files: the decision is taken as each block is read, so memory stays at
  * one block, no file is ever buffered or spilled to disk (a table segment can be 1 GiB), and a table that grew
  * by a few rows costs one block, not its whole segment. A restore of an incremental writes each block from the
- * backup that holds it and checks it against the list's hash, so it yields exactly the bytes pg_basebackup
- * sent for the incremental, which its own {@code backup_manifest} then verifies.
+ * backup that holds it and checks it against the list's hash, so it yields exactly the bytes read for the
+ * incremental, which its own {@code backup_manifest} then verifies (pg_basebackup's, in its tar, or Keel's, stored
+ * beside the blocks when Keel read the files).
  *
  * <p>Taking an incremental needs the private key: the parent's list is encrypted like everything else, and
  * comparing against it without a secret would mean storing plain (guessable) hashes of the data in the
@@ -159,8 +161,9 @@ public final class BaseBackups {
                               String serverVersion, Progress progress, Path stateDir, long maxRateKb, Engine engine) {
         Objects.requireNonNull(engine, "null engine");
         if (engine != Engine.PG_BASEBACKUP) {
-            java.util.Optional<Result> direct = tryDirect(spec, repository, compression, serverVersion, progress,
-                    stateDir, maxRateKb, engine == Engine.DIRECT);
+            java.util.Optional<Result> direct = tryDirect(spec, serverVersion, engine == Engine.DIRECT,
+                    (c, source) -> directFull(c, source, repository, compression, serverVersion, progress, stateDir,
+                            maxRateKb));
             if (direct.isPresent()) {
                 return direct.get();
             }
@@ -201,15 +204,18 @@ public final class BaseBackups {
         return completeFull(writer, meta, framing.isPresent() ? pgManifest : null, listCopy, stateDir, raw[0]);
     }
 
+    /** A backup taken by {@link DirectBackup} over an open connection, from the source its probe found. */
+    private interface DirectTaker<R> {
+        R take(java.sql.Connection c, DirectBackup.Source source);
+    }
+
     /**
-     * A full backup read by {@link DirectBackup}, when the server allows it: PostgreSQL 15 or later (known from
+     * A backup read by {@link DirectBackup}, when the server allows it: PostgreSQL 15 or later (known from
      * {@code serverVersion}, without a connection), a plain connection, and {@link DirectBackup#probe}'s conditions.
      * Otherwise empty, or with {@code required} a usage error that says which condition failed.
      */
-    private static java.util.Optional<Result> tryDirect(ConnectionSpec spec, Repository repository,
-                                                        Compression compression, String serverVersion,
-                                                        Progress progress, Path stateDir, long maxRateKb,
-                                                        boolean required) {
+    private static <R> java.util.Optional<R> tryDirect(ConnectionSpec spec, String serverVersion, boolean required,
+                                                       DirectTaker<R> taker) {
         if (major(serverVersion) < 15) {
             if (required) {
                 throw BackupException.usage("Keel reads a data directory itself only from PostgreSQL 15 on, and "
@@ -229,8 +235,7 @@ public final class BaseBackups {
         try {
             DirectBackup.Probe probe = DirectBackup.probe(c);
             if (probe.source() != null) {
-                return java.util.Optional.of(directFull(c, probe.source(), repository, compression, serverVersion,
-                        progress, stateDir, maxRateKb));
+                return java.util.Optional.of(taker.take(c, probe.source()));
             }
             if (required) {
                 throw BackupException.usage("Keel cannot read the data directory of " + spec.address() + " itself: "
@@ -259,7 +264,7 @@ public final class BaseBackups {
         DirectBackup.Copied copied;
         try (OutputStream tar = framing != null ? writer.stream("base.tar", framing) : writer.stream("base.tar");
              FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
-            copied = DirectBackup.copy(c, source, id, tar, framing, entry -> {
+            copied = DirectBackup.copy(c, source, id, tar, framing, null, entry -> {
                 list.add(entry);
                 pgManifest.add(entry);
             }, progress, maxRateKb * 1024);
@@ -281,19 +286,24 @@ public final class BaseBackups {
                                        java.io.ByteArrayOutputStream listCopy, Path stateDir, long rawBytes) {
         String id = writer.backupId();
         if (pgManifest != null) {
-            pgManifest.finish(meta.get("timeline"), meta.get("startLsn"), meta.get("stopLsn")).ifPresent(m -> {
-                try (OutputStream out = writer.stream(PgBackupManifest.NAME)) {
-                    out.write(m);
-                } catch (IOException e) {
-                    throw BackupException.runtime("could not store the backup_manifest of backup " + id + ": "
-                            + e.getMessage(), "check the repository's disk", e);
-                }
-            });
+            storePgManifest(writer, pgManifest, meta);
         }
         meta.put(FileListCache.SHA_KEY, FileListCache.sha256(listCopy.toByteArray()));
         writer.complete(meta);
         FileListCache.store(stateDir, id, listCopy.toByteArray());
         return result(id, meta, rawBytes);
+    }
+
+    /** Stores PostgreSQL's backup_manifest beside the backup's files (a restore writes it into the data directory). */
+    private static void storePgManifest(BackupWriter writer, PgBackupManifest pgManifest, Map<String, String> meta) {
+        pgManifest.finish(meta.get("timeline"), meta.get("startLsn"), meta.get("stopLsn")).ifPresent(m -> {
+            try (OutputStream out = writer.stream(PgBackupManifest.NAME)) {
+                out.write(m);
+            } catch (IOException e) {
+                throw BackupException.runtime("could not store the backup_manifest of backup " + writer.backupId() + ": "
+                        + e.getMessage(), "check the repository's disk", e);
+            }
+        });
     }
 
     /**
@@ -326,7 +336,21 @@ public final class BaseBackups {
     public static IncrementalResult incremental(ConnectionSpec spec, Path pgBasebackup, Repository repository,
                                                 Compression compression, String serverVersion, PrivateKey key,
                                                 String parentId, Progress progress, Path stateDir, long maxRateKb) {
+        return incremental(spec, pgBasebackup, repository, compression, serverVersion, key, parentId, progress, stateDir,
+                maxRateKb, Engine.AUTO);
+    }
+
+    /**
+     * As {@link #incremental(ConnectionSpec, Path, Repository, Compression, String, PrivateKey, String, Progress,
+     * Path, long)}, read by {@code engine}, as a full backup is: the files read from the data directory where Keel
+     * can (only the changed blocks are stored either way), else streamed by pg_basebackup.
+     */
+    public static IncrementalResult incremental(ConnectionSpec spec, Path pgBasebackup, Repository repository,
+                                                Compression compression, String serverVersion, PrivateKey key,
+                                                String parentId, Progress progress, Path stateDir, long maxRateKb,
+                                                Engine engine) {
         Objects.requireNonNull(repository, "null repository");
+        Objects.requireNonNull(engine, "null engine");
         if (parentId == null) {
             parentId = BackupChain.latestPhysical(repository).orElseThrow(() -> BackupException.usage(
                     "there is no complete full backup to take an incremental backup on", "run keel backup full first"));
@@ -347,58 +371,130 @@ public final class BaseBackups {
             }
             before = FileList.read(parent.stream(FileList.STREAM), parentId);
         }
-        return incrementalOn(spec, pgBasebackup, repository, compression, serverVersion, parentId, before, progress, stateDir,
-                maxRateKb);
-    }
-
-    private static IncrementalResult incrementalOn(ConnectionSpec spec, Path pgBasebackup, Repository repository,
-                                                   Compression compression, String serverVersion, String parentId,
-                                                   Map<String, FileList.Entry> before, Progress progress, Path stateDir,
-                                                   long maxRateKb) {
+        Increment increment = new Increment(newId(repository, "incr"), parentId, before);
+        if (engine != Engine.PG_BASEBACKUP) {
+            java.util.Optional<IncrementalResult> direct = tryDirect(spec, serverVersion, engine == Engine.DIRECT,
+                    (c, source) -> directIncremental(c, source, repository, compression, serverVersion, increment,
+                            progress, stateDir, maxRateKb));
+            if (direct.isPresent()) {
+                return direct.get();
+            }
+        }
         java.io.ByteArrayOutputStream listCopy = new java.io.ByteArrayOutputStream();
-        String id = newId(repository, "incr");
+        String id = increment.id;
         long t0 = System.nanoTime();
         BackupWriter writer = BackupWriter.open(repository, id, compression);
-        long[] counts = new long[4]; // source bytes, changed files, skipped files, stored block bytes
         String log = basebackup(spec, pgBasebackup, id, maxRateKb, List.of(), in -> {
             try (OutputStream blocks = writer.stream(BLOCKS_STREAM);
                  FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
-                CountingInputStream counted = new CountingInputStream(in, null, n -> progress.set(counts[0] = n));
+                CountingInputStream counted = new CountingInputStream(in, null, n -> progress.set(increment.sourceBytes = n));
                 TarIndexer.index(counted, (path, index, hash, block, length) -> {
-                    FileList.Entry old = before.get(path);
-                    if (!alwaysStored(path) && old != null && old.type() == FileList.Type.FILE
-                            && index < old.blocks().size() && old.blockLength(index) == length
-                            && old.blocks().get(index).hash().equals(hash)) {
-                        return old.blocks().get(index).holder();
+                    String older = increment.unchanged(path, index, hash, length);
+                    if (older != null) {
+                        return older;
                     }
                     blocks.write(block, 0, length);
-                    counts[3] += length;
                     return id;
                 }, entry -> {
                     list.add(entry);
-                    if (entry.type() == FileList.Type.FILE) {
-                        FileList.Entry old = before.get(entry.path());
-                        boolean same = old != null && old.type() == FileList.Type.FILE && !alwaysStored(entry.path())
-                                && entry.sha256().equals(old.sha256());
-                        counts[same ? 2 : 1]++;
-                    }
+                    increment.count(entry);
                 });
                 counted.transferTo(OutputStream.nullOutputStream());
             }
         });
         Map<String, String> meta = metadata("incr", log, serverVersion, t0);
-        meta.put("engine", Engine.PG_BASEBACKUP.id()); // PostgreSQL 15 has no incremental base backup to read directly
-        meta.put("parent", parentId);
-        meta.put("changedFiles", String.valueOf(counts[1]));
-        meta.put("skippedFiles", String.valueOf(counts[2]));
-        meta.put("changedBytes", String.valueOf(counts[3]));
-        meta.put("sourceBytes", String.valueOf(counts[0]));
-        meta.put(FileListCache.SHA_KEY, FileListCache.sha256(listCopy.toByteArray()));
-        writer.complete(meta);
-        FileListCache.store(stateDir, id, listCopy.toByteArray());
-        Map<String, String> stored = BackupReader.metadataOf(repository, id);
-        return new IncrementalResult(result(id, meta, Long.parseLong(stored.get("rawBytes"))), parentId,
-                (int) counts[1], (int) counts[2], counts[0], Long.parseLong(stored.get("storedBytes")));
+        meta.put("engine", Engine.PG_BASEBACKUP.id());
+        return increment.complete(repository, writer, meta, listCopy, stateDir);
+    }
+
+    /** An incremental backup read by {@link DirectBackup}: every file read, only the changed blocks stored. */
+    private static IncrementalResult directIncremental(java.sql.Connection c, DirectBackup.Source source,
+                                                       Repository repository, Compression compression,
+                                                       String serverVersion, Increment increment, Progress progress,
+                                                       Path stateDir, long maxRateKb) {
+        String id = increment.id;
+        java.io.ByteArrayOutputStream listCopy = new java.io.ByteArrayOutputStream();
+        long t0 = System.nanoTime();
+        BackupWriter writer = BackupWriter.open(repository, id, compression);
+        PgBackupManifest pgManifest = new PgBackupManifest();
+        DirectBackup.Copied copied;
+        try (OutputStream blocks = writer.stream(BLOCKS_STREAM);
+             FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
+            copied = DirectBackup.copy(c, source, id, blocks, null, increment::unchanged, entry -> {
+                list.add(entry);
+                pgManifest.add(entry);
+                increment.count(entry);
+            }, progress, maxRateKb * 1024);
+        } catch (IOException e) {
+            throw BackupException.runtime("backup " + id + " of " + source.dataDir() + " failed: " + e.getMessage(),
+                    "nothing was marked complete (the next backup removes what was stored); --engine pg_basebackup "
+                            + "streams the backup through the server instead", e);
+        }
+        increment.sourceBytes = copied.tarBytes();
+        Map<String, String> meta = metadata("incr", copied.startLsn(), copied.stopLsn(), copied.timeline(), serverVersion, t0);
+        meta.put("engine", Engine.DIRECT.id());
+        storePgManifest(writer, pgManifest, meta);
+        return increment.complete(repository, writer, meta, listCopy, stateDir);
+    }
+
+    /**
+     * What an incremental backup compares with its parent's file list, and counts: a block is stored unless the
+     * parent's list has the same hash and length at the same place (files that every backup stores aside).
+     */
+    private static final class Increment {
+        final String id;
+        final String parentId;
+        final Map<String, FileList.Entry> before;
+        long sourceBytes;
+        long storedBytes;
+        int changedFiles;
+        int skippedFiles;
+
+        Increment(String id, String parentId, Map<String, FileList.Entry> before) {
+            this.id = id;
+            this.parentId = parentId;
+            this.before = before;
+        }
+
+        /** The older backup holding this block, or null when this one must store it (counted as stored). */
+        String unchanged(String path, int index, String hash, int length) {
+            FileList.Entry old = before.get(path);
+            if (!alwaysStored(path) && old != null && old.type() == FileList.Type.FILE
+                    && index < old.blocks().size() && old.blockLength(index) == length
+                    && old.blocks().get(index).hash().equals(hash)) {
+                return old.blocks().get(index).holder();
+            }
+            storedBytes += length;
+            return null;
+        }
+
+        void count(FileList.Entry entry) {
+            if (entry.type() == FileList.Type.FILE) {
+                FileList.Entry old = before.get(entry.path());
+                boolean same = old != null && old.type() == FileList.Type.FILE && !alwaysStored(entry.path())
+                        && entry.sha256().equals(old.sha256());
+                if (same) {
+                    skippedFiles++;
+                } else {
+                    changedFiles++;
+                }
+            }
+        }
+
+        IncrementalResult complete(Repository repository, BackupWriter writer, Map<String, String> meta,
+                                   java.io.ByteArrayOutputStream listCopy, Path stateDir) {
+            meta.put("parent", parentId);
+            meta.put("changedFiles", String.valueOf(changedFiles));
+            meta.put("skippedFiles", String.valueOf(skippedFiles));
+            meta.put("changedBytes", String.valueOf(storedBytes));
+            meta.put("sourceBytes", String.valueOf(sourceBytes));
+            meta.put(FileListCache.SHA_KEY, FileListCache.sha256(listCopy.toByteArray()));
+            writer.complete(meta);
+            FileListCache.store(stateDir, id, listCopy.toByteArray());
+            Map<String, String> stored = BackupReader.metadataOf(repository, id);
+            return new IncrementalResult(result(id, meta, Long.parseLong(stored.get("rawBytes"))), parentId,
+                    changedFiles, skippedFiles, sourceBytes, Long.parseLong(stored.get("storedBytes")));
+        }
     }
 
     /**
@@ -672,11 +768,11 @@ public final class BaseBackups {
                 ChainRestore.restore(chain, readers, dataDir, progress, new Throttle(maxBytesPerSecond));
             } else {
                 TarExtractor.extract(reader, id, dataDir, progress, new Throttle(maxBytesPerSecond));
-                Path manifest = dataDir.resolve(PgBackupManifest.NAME);
-                if (reader.streams().contains(PgBackupManifest.NAME) && !Files.exists(manifest)) {
-                    try (InputStream in = reader.stream(PgBackupManifest.NAME)) { // server-compressed: stored beside
-                        Files.write(Files.createFile(manifest, RestoreWriter.FILE_MODE), in.readAllBytes());
-                    }
+            }
+            Path manifest = dataDir.resolve(PgBackupManifest.NAME);
+            if (reader.streams().contains(PgBackupManifest.NAME) && !Files.exists(manifest)) {
+                try (InputStream in = reader.stream(PgBackupManifest.NAME)) { // read by Keel or server-compressed: beside
+                    Files.write(Files.createFile(manifest, RestoreWriter.FILE_MODE), in.readAllBytes());
                 }
             }
         } catch (IOException | RuntimeException e) {

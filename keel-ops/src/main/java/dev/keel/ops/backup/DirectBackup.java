@@ -90,8 +90,16 @@ final class DirectBackup {
     record Source(Path dataDir, long segmentSize) {
     }
 
-    /** What the copy recorded. */
+    /** What the copy recorded; {@code tarBytes} is the tar's length, whether it was stored or only read. */
     record Copied(String startLsn, String stopLsn, String timeline, long tarBytes) {
+    }
+
+    /**
+     * For an incremental backup: the older backup that already holds block {@code index} of {@code path} with this
+     * hash and length, or null when this backup must store it.
+     */
+    interface Unchanged {
+        String holder(String path, int index, String hash, int length);
     }
 
     private DirectBackup() {
@@ -170,12 +178,18 @@ final class DirectBackup {
 
     /**
      * Copies the data directory of {@code source} (from {@link #probe}, on the same connection {@code c}) into
-     * {@code tar}: backup mode, the files, the label and the WAL. {@code framing} null writes the tar uncompressed
-     * (the writer then compresses it); {@code sink} receives every entry in tar order; {@code maxBytesPerSecond}
-     * above 0 paces what is stored.
+     * {@code out}: backup mode, the files, the label and the WAL. With {@code unchanged} null (a full backup),
+     * {@code out} receives the tar, in frames of {@code framing} (null: uncompressed, the writer then compresses it),
+     * and {@code maxBytesPerSecond} above 0 paces what is stored. With {@code unchanged} (an incremental backup),
+     * {@code out} receives only the blocks no older backup holds, concatenated in tar order and uncompressed, and the
+     * rate paces what is read. {@code sink} receives every entry in tar order.
      */
-    static Copied copy(Connection c, Source source, String backupId, OutputStream tar, Framing framing,
-                       TarIndexer.EntrySink sink, Progress progress, long maxBytesPerSecond) throws IOException {
+    static Copied copy(Connection c, Source source, String backupId, OutputStream out, Framing framing,
+                       Unchanged unchanged, TarIndexer.EntrySink sink, Progress progress, long maxBytesPerSecond)
+            throws IOException {
+        if (unchanged != null && framing != null) {
+            throw new IllegalArgumentException("an incremental backup's blocks are not framed");
+        }
         String startLsn;
         try (PreparedStatement st = c.prepareStatement("select pg_backup_start(?, true)::text")) {
             st.setString(1, "keel " + backupId);
@@ -187,7 +201,8 @@ final class DirectBackup {
             throw new IOException("pg_backup_start failed: " + e.getMessage().strip(), e);
         }
         int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-        try (Pipeline pipeline = new Pipeline(tar, framing, backupId, sink, progress, new Throttle(maxBytesPerSecond), threads)) {
+        try (Pipeline pipeline = new Pipeline(out, framing, unchanged, backupId, sink, progress,
+                new Throttle(maxBytesPerSecond), threads)) {
             List<Item> files = walk(source.dataDir());
             pipeline.run(tasks(files));
             String stopLsn;
@@ -502,8 +517,8 @@ final class DirectBackup {
         }
     }
 
-    /** A piece as read: whether its file had vanished, its blocks' XXH64, its CRC-32C. */
-    private record Read(boolean vanished, long[] blocks, int crc) {
+    /** A piece as read: whether its file had vanished, its blocks' XXH64, its CRC-32C, where its bytes start in the slot. */
+    private record Read(boolean vanished, long[] blocks, int crc, int at) {
     }
 
     /**
@@ -563,10 +578,12 @@ final class DirectBackup {
     /**
      * Runs tasks on a few threads and appends their output in order; the file list is built as each task's turn
      * comes. At most two tasks more than there are threads are under way, each in a slot of its own, so memory stays
-     * at a few pieces.
+     * at a few pieces. For a full backup the output is the tar; for an incremental ({@code unchanged} given), the
+     * blocks that no older backup holds.
      */
     static final class Pipeline implements AutoCloseable {
-        private final OutputStream tar;
+        private final OutputStream out;
+        private final Unchanged unchanged;
         private final TarIndexer.EntrySink sink;
         private final Progress progress;
         private final Throttle throttle;
@@ -583,9 +600,10 @@ final class DirectBackup {
         private int crc;
         private final String holder; // the backup holding every block
 
-        Pipeline(OutputStream tar, Framing framing, String holder, TarIndexer.EntrySink sink, Progress progress,
-                 Throttle throttle, int threads) {
-            this.tar = tar;
+        Pipeline(OutputStream out, Framing framing, Unchanged unchanged, String holder, TarIndexer.EntrySink sink,
+                 Progress progress, Throttle throttle, int threads) {
+            this.out = out;
+            this.unchanged = unchanged;
             this.holder = holder;
             this.sink = sink;
             this.progress = progress;
@@ -640,8 +658,12 @@ final class DirectBackup {
             if (!head.first() && head.item() == current && dropped) {
                 return; // a later piece of a file that had vanished: its header was never written
             }
-            throttle.acquire(slot.storedLength);
-            tar.write(slot.stored, 0, slot.storedLength);
+            if (unchanged == null) {
+                throttle.acquire(slot.storedLength);
+                out.write(slot.stored, 0, slot.storedLength);
+            } else {
+                throttle.acquire(slot.rawLength);
+            }
             tarBytes += slot.rawLength;
             progress.set(tarBytes);
             for (int p = 0; p < task.size(); p++) {
@@ -656,10 +678,12 @@ final class DirectBackup {
                 if (dropped) {
                     continue;
                 }
-                for (long h : read.blocks()) {
-                    byte[] digest = FileList.BlockHash.xxh64Digest(h);
+                long[] hashes = read.blocks();
+                for (int b = 0; b < hashes.length; b++) {
+                    byte[] digest = FileList.BlockHash.xxh64Digest(hashes[b]);
                     whole.update(digest);
-                    blocks.add(new FileList.Block(hex.formatHex(digest), holder));
+                    String hash = hex.formatHex(digest);
+                    blocks.add(new FileList.Block(hash, unchanged == null ? holder : holderOf(slot, piece, read, b, hash)));
                 }
                 crc = piece.first() ? read.crc() : crc32cCombine(crc, read.crc(), piece.length());
                 if (piece.last()) {
@@ -673,6 +697,20 @@ final class DirectBackup {
                     });
                 }
             }
+        }
+
+        /** For an incremental: the backup holding a block of {@code piece}, after storing it if that is this one. */
+        private String holderOf(Slot slot, Piece piece, Read read, int b, String hash) throws IOException {
+            int offset = b * FileList.BLOCK_SIZE;
+            int length = Math.min(FileList.BLOCK_SIZE, piece.length() - offset);
+            String older = unchanged.holder(piece.item().path(), (int) (piece.offset() / FileList.BLOCK_SIZE) + b, hash,
+                    length);
+            if (older != null) {
+                return older;
+            }
+            slot.raw.get(read.at() + offset, slot.stored, 0, length);
+            out.write(slot.stored, 0, length);
+            return holder;
         }
 
         /** Reads, hashes and compresses one task into {@code slot}, on a pool thread. */
@@ -690,7 +728,7 @@ final class DirectBackup {
                             channel = FileChannel.open(item.source(), StandardOpenOption.READ);
                         } catch (NoSuchFileException e) {
                             if (piece.first()) { // gone before its header: left out, as pg_basebackup does
-                                slot.reads[p] = new Read(true, new long[0], 0);
+                                slot.reads[p] = new Read(true, new long[0], 0, at);
                                 continue;
                             } // gone part-way: the rest is zeros, which WAL replay removes with the file
                         }
@@ -720,7 +758,7 @@ final class DirectBackup {
                     }
                     slot.crc.reset();
                     slot.crc.update(raw.duplicate().limit(at + n).position(at));
-                    slot.reads[p] = new Read(false, hashes, (int) slot.crc.getValue());
+                    slot.reads[p] = new Read(false, hashes, (int) slot.crc.getValue(), at);
                     at += n;
                     if (piece.last()) {
                         int pad = (int) (padded(item.size()) - item.size());
@@ -735,7 +773,12 @@ final class DirectBackup {
                     }
                 }
             }
-            slot.seal(at);
+            if (unchanged == null) {
+                slot.seal(at);
+            } else { // an incremental stores single blocks, picked as the pieces are appended
+                slot.rawLength = at;
+                slot.storedLength = 0;
+            }
             return slot;
         }
 
@@ -765,12 +808,15 @@ final class DirectBackup {
             return tarBytes;
         }
 
-        /** Ends the tar with its two zero blocks. */
+        /** Ends the tar with its two zero blocks (an incremental's blocks need no end). */
         void end() throws IOException {
+            if (unchanged != null) {
+                return;
+            }
             Slot slot = free.peek();
             slot.zero(0, 2 * TAR_BLOCK);
             slot.seal(2 * TAR_BLOCK);
-            tar.write(slot.stored, 0, slot.storedLength);
+            out.write(slot.stored, 0, slot.storedLength);
             tarBytes += 2 * TAR_BLOCK;
         }
 

@@ -149,6 +149,59 @@ class DirectBackupTest {
     }
 
     /**
+     * For an incremental, the pipeline writes only the blocks the older backup does not hold, in list order, and names
+     * the older backup as the holder of the rest: one changed 1 MiB block of a three-piece file, a changed small file
+     * packed with unchanged ones, and a new file.
+     */
+    @Test
+    void pipeline_forAnIncremental_storesOnlyTheChangedBlocks() throws IOException {
+        Path data = dataDir();
+        Random random = new Random(3);
+        write(data, "base/5/16600", 9 * MIB + 8192, random);
+        for (int i = 0; i < 20; i++) {
+            write(data, "base/5/" + (17000 + i), 8192, random);
+        }
+        Map<String, FileList.Entry> before = pipeline(DirectBackup.walk(data), Framing.ZSTD).entries;
+        byte[] big = Files.readAllBytes(data.resolve("base/5/16600"));
+        big[5 * MIB + 100] ^= 1; // block 5, in the second piece
+        Files.write(data.resolve("base/5/16600"), big);
+        byte[] small = Files.readAllBytes(data.resolve("base/5/17007"));
+        small[10] ^= 1;
+        Files.write(data.resolve("base/5/17007"), small);
+        write(data, "base/5/18000", 3000, random);
+
+        ByteArrayOutputStream stored = new ByteArrayOutputStream();
+        Map<String, FileList.Entry> after = new LinkedHashMap<>();
+        DirectBackup.Unchanged unchanged = (path, index, hash, length) -> {
+            FileList.Entry old = before.get(path);
+            return old != null && index < old.blocks().size() && old.blocks().get(index).hash().equals(hash)
+                    && old.blockLength(index) == length ? old.blocks().get(index).holder() : null;
+        };
+        try (DirectBackup.Pipeline p = new DirectBackup.Pipeline(stored, null, unchanged, "b2",
+                e -> after.put(e.path(), e), Progress.silent(), Throttle.NONE, 2)) {
+            p.run(DirectBackup.tasks(DirectBackup.walk(data)));
+            p.end();
+        }
+
+        ByteArrayOutputStream expected = new ByteArrayOutputStream(); // the blocks b2 holds, in list order
+        for (FileList.Entry e : after.values()) {
+            for (int i = 0; i < e.blocks().size(); i++) {
+                if (e.blocks().get(i).holder().equals("b2")) {
+                    expected.write(Files.readAllBytes(data.resolve(e.path())), i * MIB, e.blockLength(i));
+                }
+            }
+        }
+        assertThat(stored.size()).isEqualTo(MIB + 8192 + 3000);
+        assertThat(stored.toByteArray()).isEqualTo(expected.toByteArray());
+        assertThat(after.get("base/5/16600").blocks()).extracting(FileList.Block::holder)
+                .containsExactly("b1", "b1", "b1", "b1", "b1", "b2", "b1", "b1", "b1", "b1");
+        assertThat(after.get("base/5/17007").blocks()).extracting(FileList.Block::holder).containsExactly("b2");
+        assertThat(after.get("base/5/17008").blocks()).extracting(FileList.Block::holder).containsExactly("b1");
+        assertThat(after.get("base/5/18000").blocks()).extracting(FileList.Block::holder).containsExactly("b2");
+        assertThat(FileList.check(data, after.values())).isEmpty(); // the hashes are the files' as they are now
+    }
+
+    /**
      * A file dropped after the walk and before its first byte is read is left out, every piece of it; one that
      * shrank is padded with zeros to the size its header promised, as pg_basebackup does; WAL replay fixes both.
      */
@@ -228,8 +281,8 @@ class DirectBackupTest {
         ByteArrayOutputStream framed = new ByteArrayOutputStream();
         Map<String, FileList.Entry> entries = new LinkedHashMap<>();
         long tarBytes;
-        try (DirectBackup.Pipeline p = new DirectBackup.Pipeline(framed, framing, "b1", e -> entries.put(e.path(), e),
-                Progress.silent(), Throttle.NONE, 2)) {
+        try (DirectBackup.Pipeline p = new DirectBackup.Pipeline(framed, framing, null, "b1",
+                e -> entries.put(e.path(), e), Progress.silent(), Throttle.NONE, 2)) {
             p.run(DirectBackup.tasks(items));
             p.end();
             tarBytes = p.tarBytes();

@@ -24,6 +24,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Incremental backups of a real server: what they store, and that they restore exactly like a full one. */
 class IncrementalBackupsIT {
@@ -57,12 +59,13 @@ class IncrementalBackupsIT {
         source.destroy();
     }
 
-    @Test
-    void incremental_storesOnlyWhatChanged_andRestoresLikeAFull() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = BaseBackups.Engine.class, names = {"DIRECT", "PG_BASEBACKUP"})
+    void incremental_storesOnlyWhatChanged_andRestoresLikeAFull(BaseBackups.Engine engine) throws Exception {
         BaseBackups.Result full = full();
         sql("update orders set ref = 'changed' where id <= 100", "insert into orders values (20001, 'new')");
 
-        BaseBackups.IncrementalResult incr = incr();
+        BaseBackups.IncrementalResult incr = incr(engine);
 
         Map<String, String> fullMeta = BackupReader.metadataOf(repo, full.id());
         Map<String, String> incrMeta = BackupReader.metadataOf(repo, incr.backup().id());
@@ -77,12 +80,11 @@ class IncrementalBackupsIT {
         assertThat(incrMeta).containsEntry("type", "incr").containsEntry("parent", full.id())
                 .containsKeys("startLsn", "stopLsn", "timeline", "serverVersion", "startTime", "stopTime", "durationMillis");
         assertThat(incr.backup().stopLsn()).matches("[0-9A-F]+/[0-9A-F]+");
+        assertThat(incr.backup().engine()).isEqualTo(engine);
+        assertThat(incrMeta).containsEntry("engine", engine.id());
 
         Path data = restore(incr.backup().id());
-        ProcessRunner.Result verified = ProcessRunner.run(List.of(
-                BinaryLocator.clientProgram("pg_verifybackup", source.binaries()).orElseThrow().toString(), "-n",
-                data.toString()), Map.of(), null, Duration.ofMinutes(5));
-        assertThat(verified.ok()).as(verified.stdout() + verified.stderr()).isTrue();
+        assertVerifies(data);
         try (Connection c = startRestored(data); Statement st = c.createStatement()) {
             assertThat(longOf(st, "select count(*) from orders where ref = 'changed'")).isEqualTo(100);
             assertThat(longOf(st, "select count(*) from orders")).isEqualTo(20001);
@@ -91,18 +93,23 @@ class IncrementalBackupsIT {
         }
     }
 
-    @Test
-    void chain_fullIncrIncr_restoresTheLatestState() throws Exception {
+    /** A chain whose incrementals were read both ways, in either order. */
+    @ParameterizedTest
+    @EnumSource(value = BaseBackups.Engine.class, names = {"DIRECT", "PG_BASEBACKUP"})
+    void chain_fullIncrIncr_restoresTheLatestState(BaseBackups.Engine firstEngine) throws Exception {
+        BaseBackups.Engine other = firstEngine == BaseBackups.Engine.DIRECT ? BaseBackups.Engine.PG_BASEBACKUP
+                : BaseBackups.Engine.DIRECT;
         BaseBackups.Result full = full();
         sql("delete from orders where id <= 1000");
-        BaseBackups.IncrementalResult first = incr();
+        BaseBackups.IncrementalResult first = incr(firstEngine);
         sql("insert into orders select g, 'second' from generate_series(30001, 30500) g");
-        BaseBackups.IncrementalResult second = incr();
+        BaseBackups.IncrementalResult second = incr(other);
 
         assertThat(second.parent()).isEqualTo(first.backup().id());
         assertThat(BaseBackups.chain(repo, second.backup().id()))
                 .containsExactly(full.id(), first.backup().id(), second.backup().id());
         Path data = restore(second.backup().id());
+        assertVerifies(data);
         try (Connection c = startRestored(data); Statement st = c.createStatement()) {
             assertThat(longOf(st, "select count(*) from orders")).isEqualTo(19000 + 500);
             assertThat(longOf(st, "select count(*) from orders where id <= 1000")).isZero();
@@ -206,6 +213,11 @@ class IncrementalBackupsIT {
         return BaseBackups.incremental(spec(), tool(), repo, Compression.ZSTD, "15", key, Progress.silent());
     }
 
+    private BaseBackups.IncrementalResult incr(BaseBackups.Engine engine) {
+        return BaseBackups.incremental(spec(), tool(), repo, Compression.ZSTD, "15", key, null, Progress.silent(), null, 0,
+                engine);
+    }
+
     private ConnectionSpec spec() {
         return new ConnectionSpec("127.0.0.1", source.port(), "shop", EmbeddedPostgres.SUPERUSER, source.password(),
                 Map.of());
@@ -213,6 +225,14 @@ class IncrementalBackupsIT {
 
     private Path tool() {
         return BinaryLocator.clientProgram("pg_basebackup", source.binaries()).orElseThrow();
+    }
+
+    /** pg_verifybackup finds every file of a restored data directory as its backup_manifest says. */
+    private void assertVerifies(Path data) {
+        ProcessRunner.Result verified = ProcessRunner.run(List.of(
+                BinaryLocator.clientProgram("pg_verifybackup", source.binaries()).orElseThrow().toString(), "-n",
+                data.toString()), Map.of(), null, Duration.ofMinutes(5));
+        assertThat(verified.ok()).as(verified.stdout() + verified.stderr()).isTrue();
     }
 
     private Path restore(String id) {
