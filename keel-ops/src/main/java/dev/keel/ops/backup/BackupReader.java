@@ -180,10 +180,35 @@ public final class BackupReader {
         }
     }
 
-    private ChunkInputStream chunkStream(String name) {
-        Manifest.StreamEntry entry = manifest.streams().stream().filter(s -> s.name().equals(name)).findFirst()
+    /**
+     * As {@link #stream(String)} for a stream that was not stored framed, but the chunks {@code wanted} does not
+     * hold read as zeros, never fetched from the repository nor decrypted: a chain restore reads only the chunks
+     * that hold blocks it writes. A framed stream is read whole.
+     */
+    InputStream stream(String name, java.util.BitSet wanted) {
+        ChunkInputStream chunks = chunkStream(name);
+        if (chunks.entry.framing() != null) {
+            chunks.close();
+            return stream(name);
+        }
+        chunks.wanted = wanted;
+        chunks.zeros = new byte[chunks.fullSize]; // set here, before the loading thread starts, and only ever read
+        return chunks;
+    }
+
+    /** The size of each chunk of stream {@code name} before compression, in order. */
+    long[] chunkSizes(String name) {
+        return entry(name).chunks().stream().mapToLong(Manifest.ChunkEntry::size).toArray();
+    }
+
+    private Manifest.StreamEntry entry(String name) {
+        return manifest.streams().stream().filter(s -> s.name().equals(name)).findFirst()
                 .orElseThrow(() -> BackupException.usage("backup " + manifest.backupId() + " has no stream " + name,
                         "streams: " + streams()));
+    }
+
+    private ChunkInputStream chunkStream(String name) {
+        Manifest.StreamEntry entry = entry(name);
         if (entry.chunks().isEmpty()) {
             throw problem(entry.name(), 0, "has no chunks; the manifest is damaged");
         }
@@ -281,6 +306,10 @@ public final class BackupReader {
         private byte[] file = new byte[0];
         private final java.util.Queue<byte[]> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
         private final int fullSize;
+        // Chunks to fetch; the others read as zeros, all of them the one array (null: every chunk). Set before the
+        // first read; consumed() never hands that array out to be filled.
+        private java.util.BitSet wanted;
+        private byte[] zeros;
 
         ChunkInputStream(Manifest.StreamEntry entry) {
             this.entry = entry;
@@ -296,7 +325,7 @@ public final class BackupReader {
 
         @Override
         protected void consumed(byte[] array) {
-            if (array.length == fullSize && array.length > 0) {
+            if (array.length == fullSize && array.length > 0 && array != zeros) {
                 free.add(array);
             }
         }
@@ -365,6 +394,9 @@ public final class BackupReader {
             Manifest.ChunkEntry c = entry.chunks().get(i);
             if (c.index() != i) {
                 throw problem(entry.name(), i, "is listed out of order in the manifest");
+            }
+            if (wanted != null && !wanted.get(i)) {
+                return c.size() == fullSize ? zeros : new byte[c.size()];
             }
             java.nio.ByteBuffer stored = repository.get(Names.chunk(manifest.backupId(), entry.name(), i), file)
                     .orElseThrow(() -> problem(entry.name(), i, "is missing"));

@@ -152,11 +152,16 @@ final class ChainRestore {
         }
     }
 
-    /** An incremental: its blocks stream holds, in file-list order, exactly the blocks its own list says it holds. */
+    /**
+     * An incremental: its blocks stream holds, in file-list order, exactly the blocks its own list says it holds. Only
+     * the chunks holding a block the target takes from this layer are fetched and decrypted: in a long chain most
+     * blocks of an older incremental were replaced by a later one.
+     */
     private void fromBlocks(String layer, BackupReader reader) throws IOException {
         Map<String, FileList.Entry> own = FileList.read(reader.stream(FileList.STREAM), layer);
         byte[] block = new byte[FileList.BLOCK_SIZE];
-        try (InputStream in = reader.stream(BaseBackups.BLOCKS_STREAM)) {
+        try (InputStream in = reader.stream(BaseBackups.BLOCKS_STREAM, wantedChunks(own, layer,
+                reader.chunkSizes(BaseBackups.BLOCKS_STREAM)))) {
             for (FileList.Entry e : own.values()) {
                 FileList.Entry wanted = target.get(e.path());
                 for (int i = 0; i < e.blocks().size(); i++) {
@@ -167,8 +172,7 @@ final class ChainRestore {
                     if (in.readNBytes(block, 0, length) != length) {
                         throw new IOException("the blocks of backup " + layer + " end inside " + e.path());
                     }
-                    if (wanted != null && wanted.type() == FileList.Type.FILE && i < wanted.blocks().size()
-                            && wanted.blocks().get(i).holder().equals(layer)) {
+                    if (takes(wanted, i, layer)) {
                         write(wanted, i, block, length, layer);
                     }
                 }
@@ -177,6 +181,43 @@ final class ChainRestore {
                 throw new IOException("the blocks of backup " + layer + " go on past its file list");
             }
         }
+    }
+
+    /** Whether the target takes block {@code index} of its entry {@code wanted} (null: not in it) from {@code layer}. */
+    private static boolean takes(FileList.Entry wanted, int index, String layer) {
+        return wanted != null && wanted.type() == FileList.Type.FILE && index < wanted.blocks().size()
+                && wanted.blocks().get(index).holder().equals(layer);
+    }
+
+    /**
+     * The chunks of {@code layer}'s blocks stream (of these sizes) that hold at least one byte of a block the target
+     * takes from it: the blocks lie in the stream one after the other, in {@code own} list order.
+     */
+    private java.util.BitSet wantedChunks(Map<String, FileList.Entry> own, String layer, long[] chunkSizes) {
+        java.util.BitSet wanted = new java.util.BitSet(chunkSizes.length);
+        long offset = 0;
+        int chunk = 0;
+        long chunkStart = 0;
+        for (FileList.Entry e : own.values()) {
+            FileList.Entry t = target.get(e.path());
+            for (int i = 0; i < e.blocks().size(); i++) {
+                if (!e.blocks().get(i).holder().equals(layer)) {
+                    continue;
+                }
+                long end = offset + e.blockLength(i);
+                if (takes(t, i, layer)) {
+                    while (chunk < chunkSizes.length && chunkStart + chunkSizes[chunk] <= offset) {
+                        chunkStart += chunkSizes[chunk++];
+                    }
+                    long at = chunkStart;
+                    for (int c = chunk; c < chunkSizes.length && at < end; at += chunkSizes[c++]) {
+                        wanted.set(c); // the chunk at the block's start, and any it runs on into
+                    }
+                }
+                offset = end;
+            }
+        }
+        return wanted;
     }
 
     private void write(FileList.Entry e, int index, byte[] block, int length, String layer) throws IOException {

@@ -117,6 +117,36 @@ class IncrementalBackupsIT {
         }
     }
 
+    /**
+     * A chain restore reads only the chunks that hold blocks it writes: the first incremental's WAL segment is not part
+     * of the second's restore, so one of its chunks can go missing without the second noticing, while the first's own
+     * restore names the missing chunk.
+     */
+    @Test
+    void chainRestore_neverReadsTheChunksOfBlocksALaterBackupReplaced() throws Exception {
+        full();
+        sql("update orders set ref = 'first' where id <= 100");
+        BaseBackups.IncrementalResult first = incr();
+        sql("update orders set ref = 'second' where id <= 100");
+        BaseBackups.IncrementalResult second = incr();
+        String firstId = first.backup().id();
+        long chunks = BackupReader.open(repo, firstId, key).chunkSizes(BaseBackups.BLOCKS_STREAM).length;
+        assertThat(chunks).as("its 16 MiB WAL segment is its last blocks").isGreaterThan(4);
+        Files.delete(repo.root().resolve(Names.chunk(firstId, BaseBackups.BLOCKS_STREAM, chunks - 2)));
+
+        Path data = restore(second.backup().id());
+        assertVerifies(data);
+        try (Connection c = startRestored(data); Statement st = c.createStatement()) {
+            assertThat(longOf(st, "select count(*) from orders where ref = 'second'")).isEqualTo(100);
+        }
+        RestoredServer.stop(source.binaries(), data);
+        restoredDir = null;
+        Path again = tmp.resolve("again");
+        assertThatThrownBy(() -> BaseBackups.restore(repo, firstId, key, again, false, Progress.silent()))
+                .hasMessageContaining(String.format("chunk %d", chunks - 2)).hasMessageContaining("missing");
+        assertThat(again).doesNotExist();
+    }
+
     @Test
     void restore_whenTheParentIsDeleted_isRefusedNamingIt() throws Exception {
         BaseBackups.Result full = full();
