@@ -327,7 +327,7 @@ final class BackupCommands {
     @Command(name = "verify", mixinStandardHelpOptions = true, header = "Prove a backup by restoring it.",
             description = {"Restore a backup into a scratch directory, check its files against its backup_manifest",
                 "(pg_verifybackup; for a tar the server compressed Keel writes the manifest) or, for such a backup",
-                "from before 2026-11-26, against Keel's file list (every 1 MiB block's hash), start it on 127.0.0.1,",
+                "from before 2026-11-26, against Keel's file list (every block's hash), start it on 127.0.0.1,",
                 "run amcheck on every B-tree index of every database,",
                 "and report the measured restore time (RTO) and the RPO (the newest archived WAL's age, else the backup's).",
                 "--chunks-only: check the stored chunks' SHA-256 without the key. Exit 1 when a check fails.",

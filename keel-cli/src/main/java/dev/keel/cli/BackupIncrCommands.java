@@ -25,7 +25,7 @@ final class BackupIncrCommands {
     }
 
     @Command(name = "incr", mixinStandardHelpOptions = true, header = "Take an incremental physical backup.",
-            description = {"Take a backup that stores only the 1 MiB blocks that changed since the",
+            description = {"Take a backup that stores only the 256 KiB blocks that changed since the",
                 "latest full or incremental backup (every file read, from the data directory",
                 "where Keel can, else through pg_basebackup, and compared block by block by",
                 "XXH64; the WAL, backup_label and backup_manifest are always stored).",

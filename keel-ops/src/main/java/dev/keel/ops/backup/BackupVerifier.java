@@ -108,7 +108,7 @@ public final class BackupVerifier {
                 }
             } else {
                 // No backup_manifest (a server-compressed backup from a Keel older than PgBackupManifest), or no
-                // pg_verifybackup on this machine: Keel's file list is the manifest (a hash of every 1 MiB block of
+                // pg_verifybackup on this machine: Keel's file list is the manifest (a hash of every block of
                 // every file).
                 try (InputStream list = BackupReader.open(repository, id, key).stream(FileList.STREAM)) {
                     FileList.check(dataDir, FileList.read(list, id).values())

@@ -34,7 +34,7 @@ import java.util.stream.Stream;
  * a data directory. A backup is complete only once every chunk is durable and its manifest written.
  *
  * <p>Implementation notes. Every physical backup also stores its {@link FileList} (stream
- * {@value FileList#STREAM}): each file cut into 1 MiB blocks with their XXH64 hashes, computed while the tar streams
+ * {@value FileList#STREAM}): each file cut into blocks of {@value FileList#BLOCK_SIZE} bytes with their XXH64 hashes, computed while the tar streams
  * past. A full backup keeps pg_basebackup's tar byte for byte (stream {@code base.tar}) and holds all its blocks.
  * An incremental reads every file the same way, since PostgreSQL 15 has no incremental base backup (from the data
  * directory where {@link DirectBackup} can, else through pg_basebackup), but keeps only the blocks whose path,
@@ -460,6 +460,7 @@ public final class BaseBackups {
         String unchanged(String path, int index, String hash, int length) {
             FileList.Entry old = before.get(path);
             if (!alwaysStored(path) && old != null && old.type() == FileList.Type.FILE
+                    && old.blockSize() == FileList.BLOCK_SIZE // a parent listed by older Keel in 1 MiB blocks: none match
                     && index < old.blocks().size() && old.blockLength(index) == length
                     && old.blocks().get(index).hash().equals(hash)) {
                 return old.blocks().get(index).holder();

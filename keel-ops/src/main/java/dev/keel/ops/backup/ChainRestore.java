@@ -130,7 +130,7 @@ final class ChainRestore {
 
     /** A full backup: its pg_basebackup tar, read block by block; blocks the target takes elsewhere are skipped. */
     private void fromTar(String layer, BackupReader reader) throws IOException {
-        byte[] block = new byte[FileList.BLOCK_SIZE];
+        byte[] block = new byte[FileList.MAX_BLOCK_SIZE];
         try (InputStream in = reader.stream("base.tar"); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
@@ -138,9 +138,10 @@ final class ChainRestore {
                 if (!e.isFile() || wanted == null || wanted.type() != FileList.Type.FILE) {
                     continue;
                 }
-                int count = FileList.Entry.blockCount(e.getSize());
+                int size = wanted.blockSize(); // the target's blocks, whatever the size of this layer's own list
+                int count = FileList.Entry.blockCount(e.getSize(), size);
                 for (int i = 0; i < count && i < wanted.blocks().size(); i++) {
-                    int length = (int) Math.min(FileList.BLOCK_SIZE, e.getSize() - (long) i * FileList.BLOCK_SIZE);
+                    int length = (int) Math.min(size, e.getSize() - (long) i * size);
                     if (tar.readNBytes(block, 0, length) != length) {
                         throw new IOException("backup " + layer + " ends inside " + e.getName());
                     }
@@ -159,7 +160,7 @@ final class ChainRestore {
      */
     private void fromBlocks(String layer, BackupReader reader) throws IOException {
         Map<String, FileList.Entry> own = FileList.read(reader.stream(FileList.STREAM), layer);
-        byte[] block = new byte[FileList.BLOCK_SIZE];
+        byte[] block = new byte[FileList.MAX_BLOCK_SIZE];
         try (InputStream in = reader.stream(BaseBackups.BLOCKS_STREAM, wantedChunks(own, layer,
                 reader.chunkSizes(BaseBackups.BLOCKS_STREAM)))) {
             for (FileList.Entry e : own.values()) {
@@ -172,7 +173,7 @@ final class ChainRestore {
                     if (in.readNBytes(block, 0, length) != length) {
                         throw new IOException("the blocks of backup " + layer + " end inside " + e.path());
                     }
-                    if (takes(wanted, i, layer)) {
+                    if (takes(wanted, e, i, layer)) {
                         write(wanted, i, block, length, layer);
                     }
                 }
@@ -183,10 +184,14 @@ final class ChainRestore {
         }
     }
 
-    /** Whether the target takes block {@code index} of its entry {@code wanted} (null: not in it) from {@code layer}. */
-    private static boolean takes(FileList.Entry wanted, int index, String layer) {
-        return wanted != null && wanted.type() == FileList.Type.FILE && index < wanted.blocks().size()
-                && wanted.blocks().get(index).holder().equals(layer);
+    /**
+     * Whether the target takes block {@code index} of {@code own} (the entry of the layer's list) from {@code layer}:
+     * its entry {@code wanted} (null: not in the target) names the layer as the block's holder, with blocks of the same
+     * size (an incremental only ever names holders whose lists cut files as its own does).
+     */
+    private static boolean takes(FileList.Entry wanted, FileList.Entry own, int index, String layer) {
+        return wanted != null && wanted.type() == FileList.Type.FILE && wanted.blockSize() == own.blockSize()
+                && index < wanted.blocks().size() && wanted.blocks().get(index).holder().equals(layer);
     }
 
     /**
@@ -205,7 +210,7 @@ final class ChainRestore {
                     continue;
                 }
                 long end = offset + e.blockLength(i);
-                if (takes(t, i, layer)) {
+                if (takes(t, e, i, layer)) {
                     while (chunk < chunkSizes.length && chunkStart + chunkSizes[chunk] <= offset) {
                         chunkStart += chunkSizes[chunk++];
                     }
@@ -237,7 +242,7 @@ final class ChainRestore {
             open = writer.open(resolve(e.path()), Set.of(StandardOpenOption.WRITE));
             openPath = e.path();
         }
-        writer.write(open, copy, 0, length, (long) index * FileList.BLOCK_SIZE);
+        writer.write(open, copy, 0, length, e.blockOffset(index));
         if (done.add(e.path() + "\u0000" + index)) {
             blocksWritten++;
         }

@@ -57,7 +57,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * <p>Why it is faster: pg_basebackup sends the tar through one server process, which also compresses it (two zstd
  * threads at most), and Keel then decompresses a copy to index it. Here the tar is cut into pieces of
  * {@value #PIECE} bytes (a file of its own, or several small files), and each of a few threads reads a piece, hashes
- * its 1 MiB blocks (XXH64) and the piece (CRC-32C, combined into each file's), and compresses it into a frame of
+ * its file-list blocks (XXH64) and the piece (CRC-32C, combined into each file's), and compresses it into a frame of
  * its own; one thread appends the frames in order to the encrypted stream. Nothing is decompressed again.
  *
  * <p>Files that change during the copy are read as they are, like pg_basebackup reads them: torn pages are
@@ -67,7 +67,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  */
 final class DirectBackup {
 
-    /** The tar bytes one thread reads, hashes and compresses at a time: 4 MiB, four file-list blocks. */
+    /** The tar bytes one thread reads, hashes and compresses at a time: 4 MiB, a whole number of file-list blocks. */
     static final int PIECE = 4 << 20;
     /** Room for the headers and padding of the files packed into a piece. */
     private static final int CAPACITY = PIECE + 2048;

@@ -37,8 +37,14 @@ final class FileList {
     static final String STREAM = "base.tar.files";
     static final String FORMAT = "keel-files-2";
     private static final String FORMAT_SHA256 = "keel-files-1";
-    /** 1 MiB: 128 PostgreSQL pages, so a 1 GiB segment has 1024 block hashes (64 KiB of hex) in the list. */
-    static final int BLOCK_SIZE = 1 << 20;
+    /**
+     * The block size of the lists Keel writes: 256 KiB, 32 PostgreSQL pages, so an incremental stores a changed
+     * table a quarter of a MiB at a time (a 1 GiB segment has 4,096 block hashes, 64 KiB of hex, in the list). Lists
+     * older Keel wrote have 1 MiB blocks and are still read; each list's header gives its size.
+     */
+    static final int BLOCK_SIZE = 256 << 10;
+    /** The largest block size a list may have (older Keel's). */
+    static final int MAX_BLOCK_SIZE = 1 << 20;
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -86,9 +92,15 @@ final class FileList {
      * what PostgreSQL's own backup_manifest records for a file (see {@link PgBackupManifest}).
      */
     record Entry(String path, Type type, int mode, long size, String sha256, String link, List<Block> blocks,
-                 String crc32c, long mtime) {
+                 String crc32c, long mtime, int blockSize) {
         Entry {
             blocks = List.copyOf(blocks);
+        }
+
+        /** An entry of a list Keel writes now ({@value #BLOCK_SIZE}-byte blocks). */
+        Entry(String path, Type type, int mode, long size, String sha256, String link, List<Block> blocks,
+              String crc32c, long mtime) {
+            this(path, type, mode, size, sha256, link, blocks, crc32c, mtime, BLOCK_SIZE);
         }
 
         /** A directory, symlink or file without a CRC-32C or modification time. */
@@ -96,12 +108,22 @@ final class FileList {
             this(path, type, mode, size, sha256, link, blocks, null, -1);
         }
 
+        /** How many {@value #BLOCK_SIZE}-byte blocks a file of {@code size} bytes has in a list Keel writes now. */
         static int blockCount(long size) {
-            return (int) ((size + BLOCK_SIZE - 1) / BLOCK_SIZE);
+            return blockCount(size, BLOCK_SIZE);
+        }
+
+        static int blockCount(long size, int blockSize) {
+            return (int) ((size + blockSize - 1) / blockSize);
         }
 
         int blockLength(int index) {
-            return (int) Math.min(BLOCK_SIZE, size - (long) index * BLOCK_SIZE);
+            return (int) Math.min(blockSize, size - (long) index * blockSize);
+        }
+
+        /** Where block {@code index} starts in the file. */
+        long blockOffset(int index) {
+            return (long) index * blockSize;
         }
     }
 
@@ -127,7 +149,7 @@ final class FileList {
                 more[0]++;
             }
         };
-        byte[] block = new byte[BLOCK_SIZE];
+        byte[] block = new byte[MAX_BLOCK_SIZE];
         for (Entry e : entries) {
             Path path = RestoreWriter.inside(dataDir, e.path()).orElse(null);
             if (path == null) {
@@ -176,8 +198,8 @@ final class FileList {
                 }
                 String want = e.blocks().get(i).hash();
                 if (!hex.formatHex(BlockHash.of(want).digest(block, 0, length)).equals(want)) {
-                    problem.accept(e.path() + ": block " + i + " (bytes " + (long) i * BLOCK_SIZE + "-"
-                            + ((long) i * BLOCK_SIZE + length - 1) + ") differs from the backup");
+                    problem.accept(e.path() + ": block " + i + " (bytes " + e.blockOffset(i) + "-"
+                            + (e.blockOffset(i) + length - 1) + ") differs from the backup");
                     return;
                 }
             }
@@ -199,6 +221,10 @@ final class FileList {
         }
 
         void add(Entry e) throws IOException {
+            if (e.type() == Type.FILE && e.blockSize() != BLOCK_SIZE) {
+                throw new IllegalArgumentException(e.path() + " has " + e.blockSize() + "-byte blocks, this list "
+                        + BLOCK_SIZE);
+            }
             ObjectNode n = MAPPER.createObjectNode();
             n.put("path", e.path());
             n.put("type", e.type().name().toLowerCase(Locale.ROOT));
@@ -238,6 +264,7 @@ final class FileList {
     /** Reads a list written by {@link Writer}, keyed by path in tar order; {@code backupId} names it in errors. */
     static Map<String, Entry> read(InputStream in, String backupId) {
         Map<String, Entry> entries = new LinkedHashMap<>();
+        Map<String, String> holders = new java.util.HashMap<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String first = r.readLine();
             JsonNode header = first == null ? MAPPER.createObjectNode() : MAPPER.readTree(first);
@@ -245,9 +272,9 @@ final class FileList {
             if (!FORMAT.equals(format) && !FORMAT_SHA256.equals(format)) {
                 throw damaged(backupId, "it does not begin with a " + FORMAT + " header", null);
             }
-            if (header.path("blockSize").asInt() != BLOCK_SIZE) {
-                throw damaged(backupId, "block size " + header.path("blockSize").asInt() + ", this Keel uses "
-                        + BLOCK_SIZE, null);
+            int blockSize = header.path("blockSize").asInt();
+            if (blockSize < 8192 || blockSize > MAX_BLOCK_SIZE || Integer.bitCount(blockSize) != 1) {
+                throw damaged(backupId, "block size " + blockSize + ", not a power of two from 8 KiB to 1 MiB", null);
             }
             String line;
             while ((line = r.readLine()) != null) {
@@ -259,15 +286,16 @@ final class FileList {
                 Type type = Type.valueOf(n.path("type").asText("").toUpperCase(Locale.ROOT));
                 List<Block> blocks = new ArrayList<>();
                 for (JsonNode b : n.path("blocks")) {
-                    blocks.add(new Block(b.path(0).asText(), Names.check("backup id", b.path(1).asText())));
+                    String holder = holders.computeIfAbsent(b.path(1).asText(), id -> Names.check("backup id", id));
+                    blocks.add(new Block(b.path(0).asText(), holder)); // one string per holder, not per block
                 }
                 long size = n.path("size").asLong();
-                if (type == Type.FILE && blocks.size() != Entry.blockCount(size)) {
+                if (type == Type.FILE && blocks.size() != Entry.blockCount(size, blockSize)) {
                     throw damaged(backupId, path + " has " + size + " bytes but " + blocks.size() + " blocks", null);
                 }
                 entries.put(path, new Entry(path, type, n.path("mode").asInt(), size,
                         n.path("sha256").asText(null), n.path("link").asText(null), blocks,
-                        n.path("crc32c").asText(null), n.path("mtime").asLong(-1)));
+                        n.path("crc32c").asText(null), n.path("mtime").asLong(-1), blockSize));
             }
             return entries;
         } catch (IOException | IllegalArgumentException e) {

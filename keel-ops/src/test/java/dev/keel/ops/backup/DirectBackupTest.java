@@ -139,7 +139,7 @@ class DirectBackupTest {
         assertThat(w.entries).hasSize(items.size());
         assertThat(new ArrayList<>(w.entries.values())).isEqualTo(new ArrayList<>(indexed.values()));
         FileList.Entry big = w.entries.get("base/5/16600");
-        assertThat(big.blocks()).hasSize(10);
+        assertThat(big.blocks()).hasSize(9 * MIB / FileList.BLOCK_SIZE + 1);
         CRC32C crc = new CRC32C();
         crc.update(Files.readAllBytes(data.resolve("base/5/16600")));
         assertThat(big.crc32c()).isEqualTo(PgBackupManifest.checksum(crc));
@@ -150,7 +150,7 @@ class DirectBackupTest {
 
     /**
      * For an incremental, the pipeline writes only the blocks the older backup does not hold, in list order, and names
-     * the older backup as the holder of the rest: one changed 1 MiB block of a three-piece file, a changed small file
+     * the older backup as the holder of the rest: one changed block of a three-piece file, a changed small file
      * packed with unchanged ones, and a new file.
      */
     @Test
@@ -187,14 +187,17 @@ class DirectBackupTest {
         for (FileList.Entry e : after.values()) {
             for (int i = 0; i < e.blocks().size(); i++) {
                 if (e.blocks().get(i).holder().equals("b2")) {
-                    expected.write(Files.readAllBytes(data.resolve(e.path())), i * MIB, e.blockLength(i));
+                    expected.write(Files.readAllBytes(data.resolve(e.path())), (int) e.blockOffset(i), e.blockLength(i));
                 }
             }
         }
-        assertThat(stored.size()).isEqualTo(MIB + 8192 + 3000);
+        assertThat(stored.size()).isEqualTo(FileList.BLOCK_SIZE + 8192 + 3000);
         assertThat(stored.toByteArray()).isEqualTo(expected.toByteArray());
-        assertThat(after.get("base/5/16600").blocks()).extracting(FileList.Block::holder)
-                .containsExactly("b1", "b1", "b1", "b1", "b1", "b2", "b1", "b1", "b1", "b1");
+        List<String> holders = after.get("base/5/16600").blocks().stream().map(FileList.Block::holder).toList();
+        assertThat(holders).hasSize(FileList.Entry.blockCount(9 * MIB + 8192));
+        int changed = (5 * MIB + 100) / FileList.BLOCK_SIZE;
+        assertThat(holders.indexOf("b2")).isEqualTo(changed);
+        assertThat(holders.lastIndexOf("b2")).isEqualTo(changed);
         assertThat(after.get("base/5/17007").blocks()).extracting(FileList.Block::holder).containsExactly("b2");
         assertThat(after.get("base/5/17008").blocks()).extracting(FileList.Block::holder).containsExactly("b1");
         assertThat(after.get("base/5/18000").blocks()).extracting(FileList.Block::holder).containsExactly("b2");

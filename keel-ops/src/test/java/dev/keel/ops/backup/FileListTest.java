@@ -1,6 +1,7 @@
 package dev.keel.ops.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -47,6 +48,41 @@ class FileListTest {
         assertThat(legacy.get("base/1/a").mtime()).isEqualTo(-1);
     }
 
+    /**
+     * Lists carry their block size: Keel writes 256 KiB blocks now, and still reads and checks against lists of 1 MiB
+     * blocks that older Keel wrote; any other size is refused as damage.
+     */
+    @Test
+    void blockSize_isEachListsOwn(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        assertThat(FileList.BLOCK_SIZE).isEqualTo(256 * 1024);
+        byte[] data = new byte[FileList.MAX_BLOCK_SIZE + 5000];
+        new java.util.Random(8).nextBytes(data);
+        java.nio.file.Files.write(dir.resolve("f"), data);
+        HexFormat hex = HexFormat.of();
+        String first = hex.formatHex(FileList.BlockHash.XXH64.digest(data, 0, FileList.MAX_BLOCK_SIZE));
+        String second = hex.formatHex(FileList.BlockHash.XXH64.digest(data, FileList.MAX_BLOCK_SIZE, 5000));
+        String older = """
+                {"format":"keel-files-2","backupId":"b0","blockSize":1048576,"blockHash":"xxh64"}
+                {"path":"f","type":"file","mode":384,"size":%d,"sha256":"%s","blocks":[["%s","b0"],["%s","b0"]]}
+                """.formatted(data.length, "e".repeat(64), first, second);
+        FileList.Entry e = FileList.read(new ByteArrayInputStream(older.getBytes(StandardCharsets.UTF_8)), "b0").get("f");
+        assertThat(e.blockSize()).isEqualTo(FileList.MAX_BLOCK_SIZE);
+        assertThat(e.blockLength(1)).isEqualTo(5000);
+        assertThat(FileList.check(dir, List.of(e))).isEmpty();
+        data[FileList.MAX_BLOCK_SIZE + 1] ^= 1;
+        java.nio.file.Files.write(dir.resolve("f"), data);
+        assertThat(FileList.check(dir, List.of(e))).containsExactly(
+                "f: block 1 (bytes 1048576-1053575) differs from the backup");
+
+        String odd = older.replace("1048576", "100000");
+        assertThatThrownBy(() -> FileList.read(new ByteArrayInputStream(odd.getBytes(StandardCharsets.UTF_8)), "b0"))
+                .hasMessageContaining("block size 100000");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (FileList.Writer w = new FileList.Writer(out, "b1")) {
+            assertThatThrownBy(() -> w.add(e)).isInstanceOf(IllegalArgumentException.class); // one size per list
+        }
+    }
+
     @Test
     void check_passesAnExactCopy_andNamesTheFileAndBlockThatDiffer(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
@@ -78,8 +114,9 @@ class FileListTest {
         big[FileList.BLOCK_SIZE * 2 + 10] ^= 1;
         java.nio.file.Files.write(data.resolve("base/big"), big);
         java.nio.file.Files.write(data.resolve("base/small"), "small filE".getBytes(StandardCharsets.UTF_8));
+        long at = FileList.BLOCK_SIZE * 2L;
         assertThat(FileList.check(data, entries)).containsExactlyInAnyOrder(
-                "base/big: block 2 (bytes 2097152-2098151) differs from the backup",
+                "base/big: block 2 (bytes " + at + "-" + (at + 999) + ") differs from the backup",
                 "base/small: block 0 (bytes 0-9) differs from the backup");
 
         java.nio.file.Files.delete(data.resolve("base/small"));

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class IncrementalChainTest {
 
-    static final int MIB = FileList.BLOCK_SIZE;
+    static final int BLOCK = FileList.BLOCK_SIZE;
 
     @TempDir
     Path tmp;
@@ -61,38 +61,38 @@ class IncrementalChainTest {
         v1.put("PG_VERSION", "15\n".getBytes(StandardCharsets.US_ASCII));
         v1.put("base/1/empty", new byte[0]);
         v1.put("base/1/small", bytes(100));
-        v1.put("base/1/oneblock", bytes(MIB));
-        v1.put("base/1/big", bytes(5 * MIB / 2));
+        v1.put("base/1/oneblock", bytes(BLOCK));
+        v1.put("base/1/big", bytes(5 * BLOCK / 2));
         v1.put("base/1/gone", bytes(3000));
-        v1.put("base/1/trunc", bytes(5 * MIB / 2));
-        v1.put("pg_wal/000000010000000000000002", bytes(MIB));
+        v1.put("base/1/trunc", bytes(5 * BLOCK / 2));
+        v1.put("pg_wal/000000010000000000000002", bytes(BLOCK));
         v1.put("backup_label", "label 1".getBytes(StandardCharsets.US_ASCII));
         String full = take(v1, false);
 
         Map<String, byte[]> v2 = new TreeMap<>(v1);
         byte[] big = v2.get("base/1/big").clone();
-        big[MIB + 7] ^= 1; // one byte in the second block
+        big[BLOCK + 7] ^= 1; // one byte in the second block
         v2.put("base/1/big", big);
         v2.remove("base/1/gone");
         v2.put("base/1/new", bytes(10));
-        v2.put("base/1/trunc", Arrays.copyOf(v1.get("base/1/trunc"), 2 * MIB)); // cut at a block boundary: no bytes
+        v2.put("base/1/trunc", Arrays.copyOf(v1.get("base/1/trunc"), 2 * BLOCK)); // cut at a block boundary: no bytes
         v2.put("backup_label", "label 2".getBytes(StandardCharsets.US_ASCII));
         String incr1 = take(v2, true);
 
         Map<String, byte[]> v3 = new TreeMap<>(v2);
-        byte[] grown = Arrays.copyOf(big, 3 * MIB + 5); // grows past a block boundary, old blocks kept
-        System.arraycopy(bytes(MIB / 2 + 5), 0, grown, 5 * MIB / 2, MIB / 2 + 5);
+        byte[] grown = Arrays.copyOf(big, 3 * BLOCK + 5); // grows past a block boundary, old blocks kept
+        System.arraycopy(bytes(BLOCK / 2 + 5), 0, grown, 5 * BLOCK / 2, BLOCK / 2 + 5);
         v3.put("base/1/big", grown);
         v3.put("backup_label", "label 3".getBytes(StandardCharsets.US_ASCII));
         String incr2 = take(v3, true);
 
         Map<String, String> m1 = BackupReader.metadataOf(repo, incr1);
         // stored: big's second block, new, backup_label and the always-stored WAL segment, nothing else
-        assertThat(Long.parseLong(m1.get("changedBytes"))).isEqualTo(MIB + 10 + 7 + MIB);
+        assertThat(Long.parseLong(m1.get("changedBytes"))).isEqualTo(BLOCK + 10 + 7 + BLOCK);
         assertThat(m1).containsEntry("parent", full).containsEntry("changedFiles", "5")
                 .containsEntry("skippedFiles", "4");
         assertThat(Long.parseLong(BackupReader.metadataOf(repo, incr2).get("changedBytes")))
-                .isEqualTo(MIB + 5 + 7 + MIB); // the two new blocks of big, backup_label, WAL
+                .isEqualTo(BLOCK + 5 + 7 + BLOCK); // the two new blocks of big, backup_label, WAL
 
         assertThat(restored(full)).isEqualTo(strings(v1));
         assertThat(restored(incr1)).isEqualTo(strings(v2));
@@ -103,7 +103,7 @@ class IncrementalChainTest {
 
     @Test
     void restore_whenABlockInTheChainWasSwapped_failsAndLeavesNothing() throws Exception {
-        Map<String, byte[]> v1 = new TreeMap<>(Map.of("base/1/a", bytes(2 * MIB), "base/1/b", bytes(2 * MIB)));
+        Map<String, byte[]> v1 = new TreeMap<>(Map.of("base/1/a", bytes(2 * BLOCK), "base/1/b", bytes(2 * BLOCK)));
         take(v1, false);
         Map<String, byte[]> v2 = new TreeMap<>(v1);
         byte[] a = v2.get("base/1/a").clone();
@@ -118,7 +118,7 @@ class IncrementalChainTest {
         }
         BackupWriter w = BackupWriter.open(repo, incr, Compression.ZSTD);
         try (var out = w.stream(BaseBackups.BLOCKS_STREAM)) {
-            out.write(bytes(MIB));
+            out.write(bytes(BLOCK));
         }
         try (var out = w.stream(FileList.STREAM)) {
             out.write(list);
@@ -134,7 +134,7 @@ class IncrementalChainTest {
 
     @Test
     void full_whenPgBasebackupDiesMidStream_failsWithItsErrorAndIsNotComplete() throws Exception {
-        take(Map.of("base/1/a", bytes(3 * MIB)), false); // writes the tar, which the dying tool cuts short
+        take(Map.of("base/1/a", bytes(3 * BLOCK)), false); // writes the tar, which the dying tool cuts short
         Files.writeString(tool, """
                 #!/bin/sh
                 head -c 700000 '%s'
