@@ -34,8 +34,9 @@ import java.util.stream.Stream;
  * a data directory. A backup is complete only once every chunk is durable and its manifest written.
  *
  * <p>Implementation notes. Every physical backup also stores its {@link FileList} (stream
- * {@value FileList#STREAM}): each file cut into blocks of {@value FileList#BLOCK_SIZE} bytes with their XXH64 hashes, computed while the tar streams
- * past. A full backup keeps pg_basebackup's tar byte for byte (stream {@code base.tar}) and holds all its blocks.
+ * {@value FileList#STREAM}): each file cut into blocks of {@value FileList#BLOCK_SIZE} bytes with their XXH64
+ * hashes, computed while the tar streams past. A full backup keeps pg_basebackup's tar byte for byte (stream
+ * {@code base.tar}) and holds all its blocks.
  * An incremental reads every file the same way, since PostgreSQL 15 has no incremental base backup (from the data
  * directory where {@link DirectBackup} can, else through pg_basebackup), but keeps only the blocks whose path,
  * position and hash differ from its parent's list (stream {@value #BLOCKS_STREAM}, the blocks concatenated in list
@@ -272,9 +273,7 @@ public final class BaseBackups {
                 ((BackupWriter.ChunkOutputStream) tar).decodedBytes(copied.tarBytes());
             }
         } catch (IOException e) {
-            throw BackupException.runtime("backup " + id + " of " + source.dataDir() + " failed: " + e.getMessage(),
-                    "nothing was marked complete (the next backup removes what was stored); --engine pg_basebackup "
-                            + "streams the backup through the server instead", e);
+            throw copyFailed(id, source, e);
         }
         Map<String, String> meta = metadata("full", copied.startLsn(), copied.stopLsn(), copied.timeline(), serverVersion, t0);
         meta.put("engine", Engine.DIRECT.id());
@@ -292,6 +291,13 @@ public final class BaseBackups {
         writer.complete(meta);
         FileListCache.store(stateDir, id, listCopy.toByteArray());
         return result(id, meta, rawBytes);
+    }
+
+    /** A direct backup that failed part-way: nothing is complete, and pg_basebackup is the way round. */
+    private static BackupException copyFailed(String id, DirectBackup.Source source, IOException e) {
+        return BackupException.runtime("backup " + id + " of " + source.dataDir() + " failed: " + e.getMessage(),
+                "nothing was marked complete (the next backup removes what was stored); --engine pg_basebackup "
+                        + "streams the backup through the server instead", e);
     }
 
     /** Stores PostgreSQL's backup_manifest beside the backup's files (a restore writes it into the data directory). */
@@ -426,9 +432,7 @@ public final class BaseBackups {
                 increment.count(entry);
             }, progress, maxRateKb * 1024);
         } catch (IOException e) {
-            throw BackupException.runtime("backup " + id + " of " + source.dataDir() + " failed: " + e.getMessage(),
-                    "nothing was marked complete (the next backup removes what was stored); --engine pg_basebackup "
-                            + "streams the backup through the server instead", e);
+            throw copyFailed(id, source, e);
         }
         increment.sourceBytes = copied.tarBytes();
         Map<String, String> meta = metadata("incr", copied.startLsn(), copied.stopLsn(), copied.timeline(), serverVersion, t0);
