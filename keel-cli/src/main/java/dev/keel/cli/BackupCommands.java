@@ -491,7 +491,8 @@ final class BackupCommands {
             description = {"Rebuild a data directory from a backup (decrypted with --key-file or KEEL_BACKUP_KEY) and",
                 "configure recovery so PostgreSQL replays the WAL archive to --time, --lsn or --name and stops there",
                 "(default: to the end of the archive). The backup is chosen to reach the target; targets the repository",
-                "cannot reach are refused, naming the reachable range. The directory must be empty unless --force.",
+                "cannot reach are refused, naming the reachable range. The directory must be empty unless --force",
+                "(replace it) or --delta (bring it to the backup in place, writing only the blocks that differ).",
                 "--start starts it on 127.0.0.1, waits for recovery and prints its URL; keel restore stop DIR stops it."})
     static final class Restore implements Callable<Integer> {
         @Spec
@@ -520,6 +521,10 @@ final class BackupCommands {
 
         @Option(names = "--force", description = "replace the contents of a non-empty directory")
         boolean force;
+
+        @Option(names = "--delta", description = "bring a non-empty directory (an older copy of the cluster) to the "
+                + "backup in place: remove what the backup does not hold, write only the blocks that differ")
+        boolean delta;
 
         @Option(names = "--start", description = "start the restored server on 127.0.0.1 and print its URL")
         boolean start;
@@ -559,8 +564,9 @@ final class BackupCommands {
             Recovery.Plan plan = target == null ? null : Recovery.plan(repo, target, id);
             String backup = plan != null ? plan.backupId() : id != null ? id : latest(repo);
             PrivateKey key = privateKey(project, keyFile);
+            long kept;
             try (LazyProgress progress = new LazyProgress(cli, "restore", restoreBytes(repo, backup))) {
-                BaseBackups.restore(repo, backup, key, dataDir, force, progress, maxBytes);
+                kept = BaseBackups.restore(repo, backup, key, dataDir, force, progress, maxBytes, delta);
                 progress.finish();
             }
             Optional<Path> keyPath = keyFile != null ? Optional.of(keyFile)
@@ -584,8 +590,12 @@ final class BackupCommands {
             if (cli.json()) {
                 cli.printJson(Cli.ordered("backup", backup, "dataDir", dataDir.toString(), "url", url,
                         "target", target == null ? null : describe(target), "recoveredTo", recoveredTo,
-                        "lastTransactionTime", lastTransaction, "stopped", stopped));
+                        "lastTransactionTime", lastTransaction, "stopped", stopped, "keptBytes", kept));
             } else {
+                if (delta) {
+                    cli.out().println("Delta: " + Progress.Unit.BYTES.format(kept) + " of "
+                            + Progress.Unit.BYTES.format(restoreBytes(repo, backup)) + " were already in place.");
+                }
                 cli.out().println("Restored " + backup + " into " + dataDir + (target == null ? " (consistent at LSN " + recoveredTo + ")."
                         : start ? "; replayed the archive to " + describe(target) + ": LSN " + recoveredTo
                                 + (lastTransaction == null ? "" : ", last transaction at " + lastTransaction) + "."

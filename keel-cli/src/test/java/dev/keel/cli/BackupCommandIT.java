@@ -92,6 +92,10 @@ class BackupCommandIT {
         }
         assertThat(Run.keel("restore", "stop", restored.toString(), "--project", p).exitCode()).isZero();
         assertThat(Run.keel("restore", "--to", restored.toString(), "--project", p).exitCode()).isEqualTo(2);
+        Run delta = Run.keel("restore", "--to", restored.toString(), "--delta", "--json", "--project", p);
+        assertThat(delta.exitCode()).as(delta.all()).isZero();
+        assertThat(JSON.readTree(delta.out()).get("keptBytes").asLong()).as("the server ran, but most blocks are as restored")
+                .isGreaterThan(b.get("sizeBytes").asLong() / 2);
 
         try (Stream<Path> chunks = Files.walk(dir.resolve(".keel/backups/backups/" + id))) { // the latest, which verify takes
             Path chunk = chunks.filter(f -> f.toString().endsWith(".chunk")).findFirst().orElseThrow();

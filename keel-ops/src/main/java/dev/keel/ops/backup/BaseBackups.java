@@ -739,15 +739,37 @@ public final class BaseBackups {
      */
     public static void restore(Repository repository, String id, PrivateKey key, Path dataDir, boolean force,
                                Progress progress, long maxBytesPerSecond) {
-        if (Files.exists(dataDir) && !isEmpty(dataDir) && !force) {
-            throw new BackupException(dataDir + " is not empty", "restore into an empty directory, or add --force",
-                    KeelException.USAGE, null);
+        restore(repository, id, key, dataDir, force, progress, maxBytesPerSecond, false);
+    }
+
+    /**
+     * As {@link #restore(Repository, String, PrivateKey, Path, boolean, Progress, long)}; with {@code delta} a data
+     * directory that is not empty is brought to the backup's state in place ({@code keel restore --delta}): what the
+     * backup does not hold is removed, and only the blocks that differ from the backup's are written. A delta restore
+     * that fails part-way removes {@code global/pg_control}, so the half-restored directory cannot be started, and
+     * leaves the rest for the next attempt. Returns the bytes found in place (0 without {@code delta}).
+     */
+    public static long restore(Repository repository, String id, PrivateKey key, Path dataDir, boolean force,
+                               Progress progress, long maxBytesPerSecond, boolean delta) {
+        boolean reuse = delta && Files.isDirectory(dataDir) && !isEmpty(dataDir);
+        if (Files.exists(dataDir) && !isEmpty(dataDir) && !force && !delta) {
+            throw new BackupException(dataDir + " is not empty", "restore into an empty directory, or add --force "
+                    + "(or --delta to keep what matches)", KeelException.USAGE, null);
+        }
+        if (Files.exists(dataDir.resolve("postmaster.pid"))) {
+            throw new BackupException("a server may be running on " + dataDir + " (it has a postmaster.pid)",
+                    "stop it first (keel restore stop DIR, or pg_ctl stop -D DIR); if none runs, remove "
+                            + dataDir.resolve("postmaster.pid"), KeelException.USAGE, null);
         }
         if ("dump".equals(BackupReader.metadataOf(repository, id).get("type"))) {
             throw new BackupException("backup " + id + " is a dump (a logical backup), not a physical one",
                     "load it with keel load --backup " + id, KeelException.USAGE, null);
         }
         BackupReader reader = BackupReader.open(repository, id, key); // wrong key fails here, before any write
+        if (reuse && !reader.streams().contains(FileList.STREAM)) {
+            throw BackupException.usage("backup " + id + " has no file list (an older Keel took it), so a delta restore "
+                    + "cannot tell which blocks of " + dataDir + " to keep", "restore it with --force instead");
+        }
         List<String> chain = BackupChain.INCR.equals(reader.metadata().get("type"))
                 ? BackupChain.of(repository, id) : List.of(id);
         Map<String, BackupReader> readers = new LinkedHashMap<>();
@@ -763,14 +785,15 @@ public final class BaseBackups {
                 }
             }
         }
+        long kept = 0;
         try {
-            if (force && Files.exists(dataDir)) {
+            if (force && !reuse && Files.exists(dataDir)) {
                 Directories.deleteTree(dataDir);
             }
             Files.createDirectories(dataDir);
             Files.setPosixFilePermissions(dataDir, RestoreWriter.DIR_MODE);
-            if (chain.size() > 1) {
-                ChainRestore.restore(chain, readers, dataDir, progress, new Throttle(maxBytesPerSecond));
+            if (chain.size() > 1 || reuse) {
+                kept = ChainRestore.restore(chain, readers, dataDir, progress, new Throttle(maxBytesPerSecond), reuse);
             } else {
                 TarExtractor.extract(reader, id, dataDir, progress, new Throttle(maxBytesPerSecond));
             }
@@ -782,9 +805,19 @@ public final class BaseBackups {
             }
         } catch (IOException | RuntimeException e) {
             try {
-                Directories.deleteTree(dataDir);
+                if (reuse) {
+                    Files.deleteIfExists(dataDir.resolve("global/pg_control")); // unstartable until restored again
+                } else {
+                    Directories.deleteTree(dataDir);
+                }
             } catch (IOException ignored) {
                 // the first failure is the one to report
+            }
+            if (reuse) {
+                throw new BackupException("delta restore of " + id + " into " + dataDir + " failed: " + e.getMessage()
+                        + " (global/pg_control was removed, so the directory cannot be started half-restored)",
+                        "fix the cause and run the restore again; --delta keeps what already matches",
+                        e instanceof BackupException be ? be.exitCode() : KeelException.RUNTIME, e);
             }
             if (e instanceof BackupException be) {
                 throw be;
@@ -792,6 +825,7 @@ public final class BaseBackups {
             throw new BackupException("restore of " + id + " into " + dataDir + " failed: " + e.getMessage()
                     + " (nothing was left behind)", null, KeelException.RUNTIME, e);
         }
+        return kept;
     }
 
     /**

@@ -42,6 +42,7 @@ final class ChainRestore {
     private final Set<String> done = new HashSet<>(); // path NUL index of every block written
     private long written;
     private long blocksWritten;
+    private long kept; // bytes a delta restore found in place
     private String openPath;
     private RestoreWriter.OpenFile open;
 
@@ -55,9 +56,23 @@ final class ChainRestore {
     /** {@code chain} is full backup first, the target last; {@code readers} has an open reader for each. */
     static void restore(List<String> chain, Map<String, BackupReader> readers, Path dataDir, Progress progress,
                         Throttle throttle) throws IOException {
+        restore(chain, readers, dataDir, progress, throttle, false);
+    }
+
+    /**
+     * As {@link #restore(List, Map, Path, Progress, Throttle)}; with {@code reuse}, {@code dataDir} may hold an older
+     * state of the same cluster (a delta restore): what the target does not list is removed, and every block of a
+     * listed file whose hash already matches is kept instead of written. Returns the bytes kept.
+     */
+    static long restore(List<String> chain, Map<String, BackupReader> readers, Path dataDir, Progress progress,
+                        Throttle throttle, boolean reuse) throws IOException {
         String id = chain.get(chain.size() - 1);
         Map<String, FileList.Entry> target = FileList.read(readers.get(id).stream(FileList.STREAM), id);
         ChainRestore r = new ChainRestore(target, dataDir, progress, throttle);
+        if (reuse) {
+            r.prune();
+            r.keepMatching();
+        }
         r.layout();
         try {
             for (String layer : chain) {
@@ -102,27 +117,111 @@ final class ChainRestore {
             throw BackupException.runtime("restoring backup " + id + " wrote " + r.blocksWritten + " of " + expected
                     + " blocks", "restore an older backup", null);
         }
+        return r.kept;
+    }
+
+    /**
+     * Removes what the target does not list, or lists as something else (a file where it has a directory, a symlink
+     * pointing elsewhere), deepest first. Symbolic links are removed, never followed.
+     */
+    private void prune() throws IOException {
+        Files.walkFileTree(dataDir, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs)
+                    throws IOException {
+                FileList.Entry e = target.get(relative(file));
+                boolean keep = e != null && (attrs.isSymbolicLink()
+                        ? e.type() == FileList.Type.SYMLINK && Files.readSymbolicLink(file).toString().equals(e.link())
+                        : attrs.isRegularFile() && e.type() == FileList.Type.FILE);
+                if (!keep) {
+                    Files.delete(file);
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
+                if (failure != null) {
+                    throw failure;
+                }
+                FileList.Entry e = dir.equals(dataDir) ? null : target.get(relative(dir));
+                if (!dir.equals(dataDir) && (e == null || e.type() != FileList.Type.DIR)) {
+                    Files.delete(dir); // its contents are gone: nothing under it is listed
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    /**
+     * Hashes the blocks of every listed file already in the data directory and counts those that match the target
+     * as done, so no layer writes them; a file longer than the target's is cut to its size.
+     */
+    private void keepMatching() throws IOException {
+        byte[] block = new byte[FileList.MAX_BLOCK_SIZE];
+        for (FileList.Entry e : target.values()) {
+            Path path = e.type() == FileList.Type.FILE ? resolve(e.path()) : null;
+            if (path == null || !Files.isRegularFile(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE)) {
+                long size = ch.size();
+                if (size > e.size()) {
+                    ch.truncate(e.size());
+                    size = e.size();
+                }
+                for (int i = 0; i < e.blocks().size() && e.blockOffset(i) + e.blockLength(i) <= size; i++) {
+                    int length = e.blockLength(i);
+                    java.nio.ByteBuffer into = java.nio.ByteBuffer.wrap(block, 0, length);
+                    while (into.hasRemaining() && ch.read(into, e.blockOffset(i) + into.position()) > 0) {
+                        // a block at a time
+                    }
+                    String want = e.blocks().get(i).hash();
+                    if (!into.hasRemaining() && hex.formatHex(FileList.BlockHash.of(want).digest(block, 0, length)).equals(want)
+                            && done.add(e.path() + "\u0000" + i)) {
+                        blocksWritten++;
+                        kept += length;
+                        written += length;
+                        progress.set(written);
+                    }
+                }
+            }
+        }
+        java.util.Arrays.fill(block, (byte) 0);
+    }
+
+    private String relative(Path p) {
+        return dataDir.relativize(p).toString().replace('\\', '/');
     }
 
     private boolean found(FileList.Entry e, int index) {
         return done.contains(e.path() + "\u0000" + index);
     }
 
+    /** Creates the directories, symlinks and files of the target (a delta restore keeps those that are there). */
     private void layout() throws IOException {
         for (FileList.Entry e : target.values()) {
             Path out = resolve(e.path());
+            boolean there = Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS); // prune() left only the right kind
             switch (e.type()) {
                 case DIR -> {
                     Files.createDirectories(out);
                     Files.setPosixFilePermissions(out, RestoreWriter.DIR_MODE);
                 }
                 case SYMLINK -> {
-                    Files.createDirectories(out.getParent());
-                    Files.createSymbolicLink(out, Path.of(e.link()));
+                    if (!there) {
+                        Files.createDirectories(out.getParent());
+                        Files.createSymbolicLink(out, Path.of(e.link()));
+                    }
                 }
                 case FILE -> {
                     Files.createDirectories(out.getParent());
-                    Files.createFile(out, RestoreWriter.FILE_MODE);
+                    if (there) {
+                        Files.setPosixFilePermissions(out, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                    } else {
+                        Files.createFile(out, RestoreWriter.FILE_MODE);
+                    }
                 }
             }
         }
@@ -210,7 +309,7 @@ final class ChainRestore {
                     continue;
                 }
                 long end = offset + e.blockLength(i);
-                if (takes(t, e, i, layer)) {
+                if (takes(t, e, i, layer) && !found(t, i)) {
                     while (chunk < chunkSizes.length && chunkStart + chunkSizes[chunk] <= offset) {
                         chunkStart += chunkSizes[chunk++];
                     }
@@ -226,6 +325,9 @@ final class ChainRestore {
     }
 
     private void write(FileList.Entry e, int index, byte[] block, int length, String layer) throws IOException {
+        if (found(e, index)) {
+            return; // kept from the data directory by a delta restore
+        }
         if (length != e.blockLength(index)) {
             throw mismatch(e, index, layer);
         }

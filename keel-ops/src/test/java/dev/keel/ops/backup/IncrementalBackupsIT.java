@@ -147,6 +147,52 @@ class IncrementalBackupsIT {
         assertThat(again).doesNotExist();
     }
 
+    /**
+     * A delta restore brings an older copy of the cluster to a backup in place: what the backup lacks goes, a damaged
+     * block and a deleted file are written again, everything else is kept. It refuses a directory a server runs on,
+     * and one that fails part-way cannot be started.
+     */
+    @Test
+    void deltaRestore_keepsWhatMatches_removesWhatTheBackupLacks_andWritesTheRest() throws Exception {
+        BaseBackups.Result full = full();
+        Path data = restore(full.id());
+        String archive = scalar("select pg_relation_filepath('archive')");
+        String orders = scalar("select pg_relation_filepath('orders')");
+        byte[] bytes = Files.readAllBytes(data.resolve(archive));
+        bytes[300_000] ^= 1;
+        Files.write(data.resolve(archive), bytes);
+        Files.delete(data.resolve(orders));
+        Files.writeString(data.resolve("base/extra"), "x");
+        Files.createDirectories(data.resolve("stray/deeper"));
+        Files.writeString(data.resolve("stray/deeper/f"), "y");
+        sql("update orders set ref = 'after' where id <= 10");
+        BaseBackups.IncrementalResult incr = incr();
+
+        long kept = BaseBackups.restore(repo, incr.backup().id(), key, data, false, Progress.silent(), 0, true);
+
+        long archiveSize = bytes.length;
+        assertThat(kept).as("the archive table, all but its damaged block").isGreaterThan(archiveSize - FileList.BLOCK_SIZE);
+        assertThat(kept).isLessThan(incr.sourceBytes());
+        assertThat(data.resolve("base/extra")).doesNotExist();
+        assertThat(data.resolve("stray")).doesNotExist();
+        assertVerifies(data);
+        try (Connection c = startRestored(data); Statement st = c.createStatement()) {
+            assertThat(longOf(st, "select count(*) from orders where ref = 'after'")).isEqualTo(10);
+            assertThat(longOf(st, "select count(*) from archive where ref <> md5(id::text)")).isZero();
+        }
+        assertThatThrownBy(() -> BaseBackups.restore(repo, incr.backup().id(), key, data, false, Progress.silent(), 0, true))
+                .hasMessageContaining("postmaster.pid");
+        RestoredServer.stop(source.binaries(), data);
+        restoredDir = null;
+
+        Files.delete(repo.root().resolve(Names.chunk(incr.backup().id(), BaseBackups.BLOCKS_STREAM, 0)));
+        Files.write(data.resolve(orders), new byte[8192]); // a block the incremental holds must be written again
+        assertThatThrownBy(() -> BaseBackups.restore(repo, incr.backup().id(), key, data, false, Progress.silent(), 0, true))
+                .hasMessageContaining("delta restore").hasMessageContaining("cannot be started");
+        assertThat(data.resolve("global/pg_control")).doesNotExist();
+        assertThat(data.resolve(archive)).as("what was restored stays for the next attempt").exists();
+    }
+
     @Test
     void restore_whenTheParentIsDeleted_isRefusedNamingIt() throws Exception {
         BaseBackups.Result full = full();
@@ -283,6 +329,13 @@ class IncrementalBackupsIT {
             for (String s : statements) {
                 st.execute(s);
             }
+        }
+    }
+
+    private String scalar(String query) throws SQLException {
+        try (Connection c = source.connect("shop"); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 
