@@ -164,13 +164,13 @@ final class ChainRestore {
             if (path == null || !Files.isRegularFile(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 continue;
             }
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE)) {
-                long size = ch.size();
-                if (size > e.size()) {
+            if (Files.size(path) > e.size()) {
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path, StandardOpenOption.WRITE)) {
                     ch.truncate(e.size());
-                    size = e.size();
                 }
+            }
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path, StandardOpenOption.READ)) {
+                long size = ch.size();
                 for (int i = 0; i < e.blocks().size() && e.blockOffset(i) + e.blockLength(i) <= size; i++) {
                     int length = e.blockLength(i);
                     java.nio.ByteBuffer into = java.nio.ByteBuffer.wrap(block, 0, length);
