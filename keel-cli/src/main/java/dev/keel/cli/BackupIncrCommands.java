@@ -39,6 +39,10 @@ final class BackupIncrCommands {
         @Option(names = "--parent", paramLabel = "ID", description = "default: the latest complete full or incremental backup")
         String parent;
 
+        @Option(names = "--diff", description = "on the latest full backup (a differential backup: the chain to "
+                + "restore stays two long)")
+        boolean diff;
+
         @Option(names = "--key-file", paramLabel = "FILE", description = "private key (default: KEEL_BACKUP_KEY, else .keel/backup-private.key)")
         Path keyFile;
 
@@ -57,6 +61,15 @@ final class BackupIncrCommands {
             LocalRepository repo = BackupCommands.repository(project);
             BackupKeys.currentPublicKey(repo); // no key yet: refuse before anything starts
             dev.keel.ops.backup.BackupWriter.warmUp();
+            if (diff && parent != null) {
+                throw new KeelException("--diff and --parent both name the parent", "give one of them",
+                        KeelException.USAGE, null);
+            }
+            if (diff) {
+                parent = dev.keel.ops.backup.BackupCatalog.latestFull(repo).orElseThrow(() -> new KeelException(
+                        "there is no complete full backup to take a differential backup on", "run keel backup full first",
+                        KeelException.USAGE, null));
+            }
             PrivateKey key = BackupCommands.optionalPrivateKey(project, keyFile); // only when the parent's list is not kept here
             if (parent == null && dev.keel.ops.backup.BackupCatalog.latestPhysical(repo).isEmpty()) {
                 // refused before the server is started or its archiving touched

@@ -73,6 +73,14 @@ class IncrRekeyCommandIT {
         assertThat(text.out()).contains("incremental on " + r.get("id").asText()).contains("files changed")
                 .contains("(streamed by pg_basebackup)");
 
+        Run diff = Run.keel("backup", "incr", "--diff", "--json", "--project", p);
+        assertThat(diff.exitCode()).as(diff.all()).isZero();
+        assertThat(JSON.readTree(diff.out()).get("parent").asText()).as("the latest full, not the latest backup")
+                .isEqualTo(fullId);
+        Run diffAndParent = Run.keel("backup", "incr", "--diff", "--parent", fullId, "--project", p);
+        assertThat(diffAndParent.exitCode()).isEqualTo(2);
+        assertThat(diffAndParent.err().strip().lines()).singleElement().asString().contains("--diff and --parent");
+
         Run both = Run.keel("backup", "verify", r.get("id").asText(), "--latest", "--project", p);
         assertThat(both.exitCode()).isEqualTo(2);
         assertThat(both.err().strip().lines()).singleElement().asString().contains("--latest and backup");

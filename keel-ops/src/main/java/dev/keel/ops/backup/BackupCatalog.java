@@ -68,6 +68,12 @@ public final class BackupCatalog {
         return BackupChain.latestPhysical(repository);
     }
 
+    /** The newest complete full backup: what {@code keel backup incr --diff} builds on. */
+    public static java.util.Optional<String> latestFull(Repository repository) {
+        Objects.requireNonNull(repository, "null repository");
+        return BackupChain.latestFull(repository);
+    }
+
     /** Deletes every incomplete backup; returns their ids. Assumes no backup is being written meanwhile. */
     public static List<String> cleanIncomplete(Repository repository) {
         List<String> removed = new ArrayList<>();

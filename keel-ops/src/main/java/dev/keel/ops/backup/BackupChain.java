@@ -65,6 +65,15 @@ final class BackupChain {
 
     /** The latest complete full or incremental backup, by stop time. */
     static Optional<String> latestPhysical(Repository repository) {
+        return latest(repository, java.util.Set.of(FULL, INCR));
+    }
+
+    /** The latest complete full backup, by stop time. */
+    static Optional<String> latestFull(Repository repository) {
+        return latest(repository, java.util.Set.of(FULL));
+    }
+
+    private static Optional<String> latest(Repository repository, java.util.Set<String> types) {
         record Candidate(String id, Instant stop) {
         }
         List<Candidate> candidates = new ArrayList<>();
@@ -74,7 +83,7 @@ final class BackupChain {
             }
             Map<String, String> meta = BackupReader.metadataOf(repository, b.id());
             String type = meta.getOrDefault("type", FULL);
-            if (FULL.equals(type) || INCR.equals(type)) {
+            if (types.contains(type)) {
                 String stop = meta.get("stopTime");
                 candidates.add(new Candidate(b.id(), stop == null ? Instant.EPOCH : Instant.parse(stop)));
             }
