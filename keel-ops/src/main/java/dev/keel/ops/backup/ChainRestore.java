@@ -154,41 +154,79 @@ final class ChainRestore {
     }
 
     /**
-     * Hashes the blocks of every listed file already in the data directory and counts those that match the target
-     * as done, so no layer writes them; a file longer than the target's is cut to its size.
+     * Hashes the blocks of every listed file already in the data directory, on a thread per core (up to 4), and
+     * counts those that match the target as done, so no layer writes them; a file longer than the target's is cut
+     * to its size first.
      */
     private void keepMatching() throws IOException {
-        byte[] block = new byte[FileList.MAX_BLOCK_SIZE];
-        for (FileList.Entry e : target.values()) {
-            Path path = e.type() == FileList.Type.FILE ? resolve(e.path()) : null;
-            if (path == null || !Files.isRegularFile(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                continue;
+        List<FileList.Entry> files = target.values().stream().filter(e -> e.type() == FileList.Type.FILE).toList();
+        int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "keel-delta-hash");
+            t.setDaemon(true);
+            return t;
+        });
+        ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[FileList.MAX_BLOCK_SIZE]);
+        try {
+            List<java.util.concurrent.Future<java.util.BitSet>> matches = new java.util.ArrayList<>();
+            for (FileList.Entry e : files) {
+                matches.add(pool.submit(() -> matching(e, buffers.get())));
             }
-            if (Files.size(path) > e.size()) {
-                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path, StandardOpenOption.WRITE)) {
-                    ch.truncate(e.size());
-                }
-            }
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path, StandardOpenOption.READ)) {
-                long size = ch.size();
-                for (int i = 0; i < e.blocks().size() && e.blockOffset(i) + e.blockLength(i) <= size; i++) {
-                    int length = e.blockLength(i);
-                    java.nio.ByteBuffer into = java.nio.ByteBuffer.wrap(block, 0, length);
-                    while (into.hasRemaining() && ch.read(into, e.blockOffset(i) + into.position()) > 0) {
-                        // a block at a time
-                    }
-                    String want = e.blocks().get(i).hash();
-                    if (!into.hasRemaining() && hex.formatHex(FileList.BlockHash.of(want).digest(block, 0, length)).equals(want)
-                            && done.add(e.path() + "\u0000" + i)) {
+            for (int f = 0; f < files.size(); f++) {
+                FileList.Entry e = files.get(f);
+                java.util.BitSet m = matches.get(f).get();
+                for (int i = m.nextSetBit(0); i >= 0; i = m.nextSetBit(i + 1)) {
+                    if (done.add(e.path() + "\u0000" + i)) {
                         blocksWritten++;
-                        kept += length;
-                        written += length;
-                        progress.set(written);
+                        kept += e.blockLength(i);
+                        written += e.blockLength(i);
                     }
+                }
+                progress.set(written);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while comparing " + dataDir + " with the backup");
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** The blocks of {@code e} that its file in the data directory already holds, hashed as the target has them. */
+    private java.util.BitSet matching(FileList.Entry e, byte[] block) throws IOException {
+        java.util.BitSet matches = new java.util.BitSet(e.blocks().size());
+        Path path = resolve(e.path());
+        if (!Files.isRegularFile(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return matches;
+        }
+        if (Files.size(path) > e.size()) {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path, StandardOpenOption.WRITE)) {
+                ch.truncate(e.size());
+            }
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path, StandardOpenOption.READ)) {
+            long size = ch.size();
+            for (int i = 0; i < e.blocks().size() && e.blockOffset(i) + e.blockLength(i) <= size; i++) {
+                int length = e.blockLength(i);
+                java.nio.ByteBuffer into = java.nio.ByteBuffer.wrap(block, 0, length);
+                while (into.hasRemaining() && ch.read(into, e.blockOffset(i) + into.position()) > 0) {
+                    // a block at a time
+                }
+                String want = e.blocks().get(i).hash();
+                if (!into.hasRemaining() && hex.formatHex(FileList.BlockHash.of(want).digest(block, 0, length)).equals(want)) {
+                    matches.set(i);
                 }
             }
         }
-        java.util.Arrays.fill(block, (byte) 0);
+        return matches;
     }
 
     private String relative(Path p) {
