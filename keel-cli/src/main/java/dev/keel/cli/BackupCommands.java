@@ -306,14 +306,15 @@ final class BackupCommands {
             } else if (rows.isEmpty()) {
                 cli.out().println("No backups in " + repo.root() + ".");
             } else {
-                cli.out().printf("%-24s %-6s %-10s %-21s %-12s %-12s %10s %10s%n", "ID", "TYPE", "STATUS", "STOP TIME",
-                        "START LSN", "STOP LSN", "SIZE", "STORED");
+                cli.out().printf("%-24s %-6s %-10s %-21s %-12s %-12s %10s %10s  %s%n", "ID", "TYPE", "STATUS", "STOP TIME",
+                        "START LSN", "STOP LSN", "SIZE", "STORED", "PARENT");
                 for (Map<String, Object> r : rows) {
-                    cli.out().printf("%-24s %-6s %-10s %-21s %-12s %-12s %10s %10s%n", r.get("id"), r.get("type"), r.get("status"),
+                    cli.out().printf("%-24s %-6s %-10s %-21s %-12s %-12s %10s %10s  %s%n", r.get("id"), r.get("type"), r.get("status"),
                             r.get("stopTime") == null ? "" : r.get("stopTime").toString().substring(0, 19),
                             orBlank(r.get("startLsn")), orBlank(r.get("stopLsn")),
                             r.get("sizeBytes") == null ? "" : Progress.Unit.BYTES.format((Long) r.get("sizeBytes")),
-                            r.get("storedBytes") == null ? "" : Progress.Unit.BYTES.format((Long) r.get("storedBytes")));
+                            r.get("storedBytes") == null ? "" : Progress.Unit.BYTES.format((Long) r.get("storedBytes")),
+                            orBlank(r.get("parent")));
                 }
             }
             return 0;

@@ -68,6 +68,8 @@ class IncrRekeyCommandIT {
         assertThat(r.get("engine").asText()).as("the embedded server's data directory is here").isEqualTo("direct");
         JsonNode list = JSON.readTree(Run.keel("backup", "list", "--json", "--project", p).out()).get("backups");
         assertThat(list).extracting(b -> b.get("type").asText()).containsExactly("full", "incr");
+        assertThat(list.get(0).get("parent").isNull()).isTrue();
+        assertThat(list.get(1).get("parent").asText()).isEqualTo(fullId);
 
         Run text = Run.keel("backup", "incr", "--engine", "pg_basebackup", "--project", p);
         assertThat(text.out()).contains("incremental on " + r.get("id").asText()).contains("files changed")

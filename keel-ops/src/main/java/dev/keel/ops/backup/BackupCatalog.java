@@ -31,7 +31,8 @@ public final class BackupCatalog {
      * Every backup as {@code keel backup list --json} prints it (one map per backup, keys in a stable order): id, type,
      * status, startTime, stopTime, startLsn, stopLsn, timeline, serverVersion, sizeBytes, storedBytes, durationMillis,
      * engine (how a physical backup read the server: {@code direct} or {@code pg_basebackup}, which took every backup
-     * before the direct engine; null for dumps). The metadata of incomplete backups is null.
+     * before the direct engine; null for dumps), parent (the backup an incremental builds on; null for the others).
+     * The metadata of incomplete backups is null.
      */
     public static List<java.util.Map<String, Object>> describe(Repository repository) {
         List<java.util.Map<String, Object>> rows = new ArrayList<>();
@@ -53,6 +54,7 @@ public final class BackupCatalog {
             row.put("durationMillis", number(m.get("durationMillis")));
             boolean physical = !m.isEmpty() && !"dump".equals(m.get("type"));
             row.put("engine", m.getOrDefault("engine", physical ? "pg_basebackup" : null));
+            row.put("parent", m.get("parent"));
             rows.add(row);
         }
         return rows;
