@@ -76,6 +76,9 @@ final class ChainRestore {
         r.layout();
         try {
             for (String layer : chain) {
+                if (!r.needs(layer)) {
+                    continue; // every block it holds for the target was replaced or is in place already: not read
+                }
                 BackupReader reader = readers.get(layer);
                 if (BackupChain.FULL.equals(reader.metadata().getOrDefault("type", BackupChain.FULL))) {
                     r.fromTar(layer, reader);
@@ -231,6 +234,18 @@ final class ChainRestore {
 
     private String relative(Path p) {
         return dataDir.relativize(p).toString().replace('\\', '/');
+    }
+
+    /** Whether the target still takes a block from {@code layer} that is not written or in place yet. */
+    private boolean needs(String layer) {
+        for (FileList.Entry e : target.values()) {
+            for (int i = 0; i < e.blocks().size(); i++) {
+                if (e.blocks().get(i).holder().equals(layer) && !found(e, i)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private boolean found(FileList.Entry e, int index) {

@@ -176,6 +176,11 @@ class IncrementalBackupsIT {
         assertThat(data.resolve("base/extra")).doesNotExist();
         assertThat(data.resolve("stray")).doesNotExist();
         assertVerifies(data);
+        Files.delete(repo.root().resolve(Names.chunk(full.id(), "base.tar", 0)));
+        Files.delete(repo.root().resolve(Names.chunk(incr.backup().id(), BaseBackups.BLOCKS_STREAM, 0)));
+        assertThat(BaseBackups.restore(repo, incr.backup().id(), key, data, false, Progress.silent(), 0, true))
+                .as("everything in place: no backup is read, so no missing chunk is noticed")
+                .isEqualTo(listedBytes(data));
         try (Connection c = startRestored(data); Statement st = c.createStatement()) {
             assertThat(longOf(st, "select count(*) from orders where ref = 'after'")).isEqualTo(10);
             assertThat(longOf(st, "select count(*) from archive where ref <> md5(id::text)")).isZero();
@@ -185,7 +190,6 @@ class IncrementalBackupsIT {
         RestoredServer.stop(source.binaries(), data);
         restoredDir = null;
 
-        Files.delete(repo.root().resolve(Names.chunk(incr.backup().id(), BaseBackups.BLOCKS_STREAM, 0)));
         Files.write(data.resolve(orders), new byte[8192]); // a block the incremental holds must be written again
         assertThatThrownBy(() -> BaseBackups.restore(repo, incr.backup().id(), key, data, false, Progress.silent(), 0, true))
                 .hasMessageContaining("delta restore").hasMessageContaining("cannot be started");
@@ -329,6 +333,14 @@ class IncrementalBackupsIT {
             for (String s : statements) {
                 st.execute(s);
             }
+        }
+    }
+
+    /** The bytes of every file in a restored data directory but the backup_manifest written beside the backup. */
+    private static long listedBytes(Path data) throws java.io.IOException {
+        try (var files = Files.walk(data)) {
+            return files.filter(f -> Files.isRegularFile(f) && !f.equals(data.resolve("backup_manifest")))
+                    .mapToLong(f -> f.toFile().length()).sum();
         }
     }
 
