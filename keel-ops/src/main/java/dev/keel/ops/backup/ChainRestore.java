@@ -149,7 +149,11 @@ final class ChainRestore {
                 }
                 FileList.Entry e = dir.equals(dataDir) ? null : target.get(relative(dir));
                 if (!dir.equals(dataDir) && (e == null || e.type() != FileList.Type.DIR)) {
-                    Files.delete(dir); // its contents are gone: nothing under it is listed
+                    try (var left = Files.list(dir)) {
+                        if (left.findAny().isEmpty()) { // else it holds listed files (a tar need not list their parent)
+                            Files.delete(dir);
+                        }
+                    }
                 }
                 return java.nio.file.FileVisitResult.CONTINUE;
             }

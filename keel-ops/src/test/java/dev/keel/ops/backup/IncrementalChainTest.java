@@ -101,6 +101,37 @@ class IncrementalChainTest {
                 .isEqualTo(Path.of("/srv/tablespace"));
     }
 
+    /**
+     * A full backup whose file list older Keel wrote in 1 MiB blocks still restores in place (a delta restore, which
+     * cuts files by that list), and an incremental on it stores every block once, in the blocks of today's lists.
+     */
+    @Test
+    void aListInMiBBlocks_stillRestores_andAnIncrementalOnItStoresEveryBlockOnce() throws Exception {
+        int mib = FileList.MAX_BLOCK_SIZE;
+        Map<String, byte[]> v1 = new TreeMap<>(Map.of("PG_VERSION", "15\n".getBytes(StandardCharsets.US_ASCII),
+                "base/1/big", bytes(mib * 2 + 5000), "base/1/small", bytes(100)));
+        String full = take(v1, false);
+        rewriteListInMiBBlocks(full, v1);
+        assertThat(FileList.read(BackupReader.open(repo, full, key).stream(FileList.STREAM), full).get("base/1/big")
+                .blockSize()).isEqualTo(mib);
+
+        Path dir = tmp.resolve("restore-" + full);
+        BaseBackups.restore(repo, full, key, dir, false, Progress.silent());
+        byte[] damaged = v1.get("base/1/big").clone();
+        damaged[mib + 3] ^= 1;
+        Files.write(dir.resolve("base/1/big"), damaged);
+        long kept = BaseBackups.restore(repo, full, key, dir, false, Progress.silent(), 0, true);
+        assertThat(kept).as("all but the damaged MiB").isEqualTo(mib + 5000 + 3 + 100 + 0L);
+        assertThat(Files.readAllBytes(dir.resolve("base/1/big"))).isEqualTo(v1.get("base/1/big"));
+
+        Map<String, byte[]> v2 = new TreeMap<>(v1);
+        v2.put("base/1/small", bytes(100));
+        String incr = take(v2, true);
+        assertThat(Long.parseLong(BackupReader.metadataOf(repo, incr).get("changedBytes")))
+                .isEqualTo(v2.values().stream().mapToLong(b -> b.length).sum());
+        assertThat(restored(incr)).isEqualTo(strings(v2));
+    }
+
     @Test
     void restore_whenABlockInTheChainWasSwapped_failsAndLeavesNothing() throws Exception {
         Map<String, byte[]> v1 = new TreeMap<>(Map.of("base/1/a", bytes(2 * BLOCK), "base/1/b", bytes(2 * BLOCK)));
@@ -173,6 +204,42 @@ class IncrementalChainTest {
         return incremental
                 ? BaseBackups.incremental(spec, tool, repo, Compression.ZSTD, "15", key, Progress.silent()).backup().id()
                 : BaseBackups.full(spec, tool, repo, Compression.ZSTD, "15", Progress.silent()).id();
+    }
+
+    /** Rewrites backup {@code id} with the file list older Keel wrote: the same files, in 1 MiB blocks. */
+    private void rewriteListInMiBBlocks(String id, Map<String, byte[]> files) throws Exception {
+        BackupReader reader = BackupReader.open(repo, id, key);
+        byte[] base = reader.stream("base.tar").readAllBytes();
+        Map<String, FileList.Entry> entries = FileList.read(reader.stream(FileList.STREAM), id);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        StringBuilder list = new StringBuilder("{\"format\":\"keel-files-2\",\"backupId\":\"" + id
+                + "\",\"blockSize\":1048576,\"blockHash\":\"xxh64\"}\n");
+        for (FileList.Entry e : entries.values()) {
+            var n = json.createObjectNode().put("path", e.path()).put("type", e.type().name().toLowerCase()).put("mode", e.mode());
+            if (e.type() == FileList.Type.SYMLINK) {
+                n.put("link", e.link());
+            } else if (e.type() == FileList.Type.FILE) {
+                byte[] data = files.get(e.path());
+                n.put("size", data.length).put("sha256", "0".repeat(64));
+                var blocks = n.putArray("blocks");
+                for (int at = 0; at < data.length; at += FileList.MAX_BLOCK_SIZE) {
+                    blocks.addArray().add(java.util.HexFormat.of().formatHex(FileList.BlockHash.XXH64.digest(data, at,
+                            Math.min(FileList.MAX_BLOCK_SIZE, data.length - at)))).add(id);
+                }
+            }
+            list.append(json.writeValueAsString(n)).append('\n');
+        }
+        for (String path : repo.list("backups/" + id + "/")) {
+            repo.delete(path);
+        }
+        BackupWriter w = BackupWriter.open(repo, id, Compression.ZSTD);
+        try (var out = w.stream("base.tar")) {
+            out.write(base);
+        }
+        try (var out = w.stream(FileList.STREAM)) {
+            out.write(list.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        w.complete(reader.metadata());
     }
 
     private Map<String, String> restored(String id) throws IOException {
