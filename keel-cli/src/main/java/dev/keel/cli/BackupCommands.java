@@ -545,6 +545,10 @@ final class BackupCommands {
                         KeelException.USAGE, null);
             }
             BackupReader.warmUp(); // the crypto library loads while the project and repository are read
+            if (force && delta) {
+                throw new KeelException("--force and --delta exclude each other",
+                        "--force replaces what DIR holds, --delta keeps what matches: give one", KeelException.USAGE, null);
+            }
             if ((time != null ? 1 : 0) + (lsn != null ? 1 : 0) + (name != null ? 1 : 0) + (latestFlag ? 1 : 0) > 1) {
                 throw new KeelException("--time, --lsn, --name and --latest exclude each other", "give one recovery target",
                         KeelException.USAGE, null);

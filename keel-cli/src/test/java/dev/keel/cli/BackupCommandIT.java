@@ -92,6 +92,9 @@ class BackupCommandIT {
         }
         assertThat(Run.keel("restore", "stop", restored.toString(), "--project", p).exitCode()).isZero();
         assertThat(Run.keel("restore", "--to", restored.toString(), "--project", p).exitCode()).isEqualTo(2);
+        Run both = Run.keel("restore", "--to", restored.toString(), "--delta", "--force", "--project", p);
+        assertThat(both.exitCode()).isEqualTo(2);
+        assertThat(both.err().strip().lines()).singleElement().asString().contains("--force and --delta");
         Run delta = Run.keel("restore", "--to", restored.toString(), "--delta", "--json", "--project", p);
         assertThat(delta.exitCode()).as(delta.all()).isZero();
         assertThat(JSON.readTree(delta.out()).get("keptBytes").asLong()).as("the server ran, but most blocks are as restored")

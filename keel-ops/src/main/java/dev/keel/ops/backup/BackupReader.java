@@ -183,13 +183,12 @@ public final class BackupReader {
     /**
      * As {@link #stream(String)} for a stream that was not stored framed, but the chunks {@code wanted} does not
      * hold read as zeros, never fetched from the repository nor decrypted: a chain restore reads only the chunks
-     * that hold blocks it writes. A framed stream is read whole.
+     * that hold blocks it writes. (A framed stream's chunks cannot be skipped: its frames run across them.)
      */
     InputStream stream(String name, java.util.BitSet wanted) {
         ChunkInputStream chunks = chunkStream(name);
         if (chunks.entry.framing() != null) {
-            chunks.close();
-            return stream(name);
+            throw new IllegalArgumentException("stream " + name + " is framed: its chunks cannot be read apart");
         }
         chunks.wanted = wanted;
         chunks.zeros = new byte[chunks.fullSize]; // set here, before the loading thread starts, and only ever read

@@ -751,6 +751,10 @@ public final class BaseBackups {
      */
     public static long restore(Repository repository, String id, PrivateKey key, Path dataDir, boolean force,
                                Progress progress, long maxBytesPerSecond, boolean delta) {
+        if (Files.exists(dataDir, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dataDir)) {
+            throw new BackupException(dataDir + " is not a directory", "name a directory for the data",
+                    KeelException.USAGE, null);
+        }
         boolean reuse = delta && Files.isDirectory(dataDir) && !isEmpty(dataDir);
         if (Files.exists(dataDir) && !isEmpty(dataDir) && !force && !delta) {
             throw new BackupException(dataDir + " is not empty", "restore into an empty directory, or add --force "

@@ -183,7 +183,7 @@ final class ChainRestore {
                 FileList.Entry e = files.get(f);
                 java.util.BitSet m = matches.get(f).get();
                 for (int i = m.nextSetBit(0); i >= 0; i = m.nextSetBit(i + 1)) {
-                    if (done.add(e.path() + "\u0000" + i)) {
+                    if (done.add(key(e, i))) {
                         blocksWritten++;
                         kept += e.blockLength(i);
                         written += e.blockLength(i);
@@ -209,31 +209,16 @@ final class ChainRestore {
 
     /** The blocks of {@code e} that its file in the data directory already holds, hashed as the target has them. */
     private java.util.BitSet matching(FileList.Entry e, byte[] block) throws IOException {
-        java.util.BitSet matches = new java.util.BitSet(e.blocks().size());
         Path path = resolve(e.path());
         if (!Files.isRegularFile(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return matches;
+            return new java.util.BitSet();
         }
         if (Files.size(path) > e.size()) {
             try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path, StandardOpenOption.WRITE)) {
                 ch.truncate(e.size());
             }
         }
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = ch.size();
-            for (int i = 0; i < e.blocks().size() && e.blockOffset(i) + e.blockLength(i) <= size; i++) {
-                int length = e.blockLength(i);
-                java.nio.ByteBuffer into = java.nio.ByteBuffer.wrap(block, 0, length);
-                while (into.hasRemaining() && ch.read(into, e.blockOffset(i) + into.position()) > 0) {
-                    // a block at a time
-                }
-                String want = e.blocks().get(i).hash();
-                if (!into.hasRemaining() && hex.formatHex(FileList.BlockHash.of(want).digest(block, 0, length)).equals(want)) {
-                    matches.set(i);
-                }
-            }
-        }
-        return matches;
+        return FileList.matchingBlocks(path, e, block);
     }
 
     private String relative(Path p) {
@@ -252,8 +237,13 @@ final class ChainRestore {
         return false;
     }
 
+    /** A block's entry in {@link #done}: its path, a NUL, its index. */
+    private static String key(FileList.Entry e, int index) {
+        return e.path() + "\u0000" + index;
+    }
+
     private boolean found(FileList.Entry e, int index) {
-        return done.contains(e.path() + "\u0000" + index);
+        return done.contains(key(e, index));
     }
 
     /** Creates the directories, symlinks and files of the target (a delta restore keeps those that are there). */
@@ -275,7 +265,7 @@ final class ChainRestore {
                 case FILE -> {
                     Files.createDirectories(out.getParent());
                     if (there) {
-                        Files.setPosixFilePermissions(out, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                        Files.setPosixFilePermissions(out, RestoreWriter.FILE_MODE.value());
                     } else {
                         Files.createFile(out, RestoreWriter.FILE_MODE);
                     }
@@ -402,7 +392,7 @@ final class ChainRestore {
             openPath = e.path();
         }
         writer.write(open, copy, 0, length, e.blockOffset(index));
-        if (done.add(e.path() + "\u0000" + index)) {
+        if (done.add(key(e, index))) {
             blocksWritten++;
         }
         written += length;

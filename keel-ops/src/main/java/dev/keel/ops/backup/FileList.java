@@ -188,22 +188,35 @@ final class FileList {
             problem.accept(e.path() + ": " + size + " bytes, the backup's file list says " + e.size());
             return;
         }
+        int i = matchingBlocks(path, e, block).nextClearBit(0);
+        if (i < e.blocks().size()) {
+            problem.accept(e.path() + ": block " + i + " (bytes " + e.blockOffset(i) + "-"
+                    + (e.blockOffset(i) + e.blockLength(i) - 1) + ") differs from the backup");
+        }
+    }
+
+    /**
+     * The blocks of {@code e} that {@code file} holds as the list has them: whole, at their place, with their hash.
+     * {@code block} is a buffer of at least the list's block size.
+     */
+    static java.util.BitSet matchingBlocks(Path file, Entry e, byte[] block) throws IOException {
+        java.util.BitSet matches = new java.util.BitSet(e.blocks().size());
         HexFormat hex = HexFormat.of();
-        try (InputStream in = java.nio.file.Files.newInputStream(path)) {
-            for (int i = 0; i < e.blocks().size(); i++) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+            long size = ch.size();
+            for (int i = 0; i < e.blocks().size() && e.blockOffset(i) + e.blockLength(i) <= size; i++) {
                 int length = e.blockLength(i);
-                if (in.readNBytes(block, 0, length) != length) {
-                    problem.accept(e.path() + ": shorter than its size while reading");
-                    return;
+                java.nio.ByteBuffer into = java.nio.ByteBuffer.wrap(block, 0, length);
+                while (into.hasRemaining() && ch.read(into, e.blockOffset(i) + into.position()) > 0) {
+                    // a block at a time
                 }
                 String want = e.blocks().get(i).hash();
-                if (!hex.formatHex(BlockHash.of(want).digest(block, 0, length)).equals(want)) {
-                    problem.accept(e.path() + ": block " + i + " (bytes " + e.blockOffset(i) + "-"
-                            + (e.blockOffset(i) + length - 1) + ") differs from the backup");
-                    return;
+                if (!into.hasRemaining() && hex.formatHex(BlockHash.of(want).digest(block, 0, length)).equals(want)) {
+                    matches.set(i);
                 }
             }
         }
+        return matches;
     }
 
     /** Writes the header, then one line per {@link #add}; closing it closes the underlying stream. */

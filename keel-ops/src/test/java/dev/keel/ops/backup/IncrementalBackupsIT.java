@@ -187,6 +187,9 @@ class IncrementalBackupsIT {
         }
         assertThatThrownBy(() -> BaseBackups.restore(repo, incr.backup().id(), key, data, false, Progress.silent(), 0, true))
                 .hasMessageContaining("postmaster.pid");
+        assertThatThrownBy(() -> BaseBackups.restore(repo, incr.backup().id(), key, data, true, Progress.silent(), 0, false))
+                .as("--force refuses it too: it used to delete a running server's directory").hasMessageContaining("postmaster.pid");
+        assertThat(data.resolve("PG_VERSION")).exists();
         RestoredServer.stop(source.binaries(), data);
         restoredDir = null;
 

@@ -46,8 +46,11 @@ class IncrementalChainTest {
         key = BackupKeys.loadPrivateKey(tmp.resolve("backup.key"));
         tar = tmp.resolve("next.tar");
         tool = tmp.resolve("fake_pg_basebackup");
+        // --version says 14, so the tar is taken as sent, uncompressed (else a version parsed from the tar's random
+        // bytes could ask for server-side compression)
         Files.writeString(tool, """
                 #!/bin/sh
+                [ "$1" = --version ] && { echo 'pg_basebackup (PostgreSQL) 14.9'; exit 0; }
                 cat '%s'
                 echo 'pg_basebackup: write-ahead log start point: 0/2000028 on timeline 1' >&2
                 echo 'pg_basebackup: write-ahead log end point: 0/2000100' >&2
@@ -132,6 +135,18 @@ class IncrementalChainTest {
         assertThat(restored(incr)).isEqualTo(strings(v2));
     }
 
+    /** A path that is a file, not a directory, is refused by every kind of restore, and left as it is. */
+    @Test
+    void restore_intoAFile_isRefusedAndTheFileKept() throws Exception {
+        String full = take(Map.of("base/1/a", bytes(100)), false);
+        Path file = Files.writeString(tmp.resolve("notes.txt"), "mine");
+        for (boolean[] how : new boolean[][] {{false, false}, {true, false}, {false, true}}) {
+            assertThatThrownBy(() -> BaseBackups.restore(repo, full, key, file, how[0], Progress.silent(), 0, how[1]))
+                    .isInstanceOf(BackupException.class).hasMessageContaining("is not a directory");
+            assertThat(file).hasContent("mine");
+        }
+    }
+
     @Test
     void restore_whenABlockInTheChainWasSwapped_failsAndLeavesNothing() throws Exception {
         Map<String, byte[]> v1 = new TreeMap<>(Map.of("base/1/a", bytes(2 * BLOCK), "base/1/b", bytes(2 * BLOCK)));
@@ -168,6 +183,7 @@ class IncrementalChainTest {
         take(Map.of("base/1/a", bytes(3 * BLOCK)), false); // writes the tar, which the dying tool cuts short
         Files.writeString(tool, """
                 #!/bin/sh
+                [ "$1" = --version ] && { echo 'pg_basebackup (PostgreSQL) 14.9'; exit 0; }
                 head -c 700000 '%s'
                 echo 'pg_basebackup: error: could not read COPY data: server closed the connection' >&2
                 exit 1
