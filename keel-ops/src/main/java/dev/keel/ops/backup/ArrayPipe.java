@@ -158,5 +158,28 @@ final class ArrayPipe<T> {
             pos += n;
             return n;
         }
+
+        /** Skips within the arrays, without copying what it passes. */
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = 0;
+            while (skipped < n) {
+                if (pos == current.length) {
+                    byte[] next = nextArray();
+                    if (next == null) {
+                        break;
+                    }
+                    if (current.length > 0) {
+                        consumed(current);
+                    }
+                    current = next;
+                    pos = 0;
+                }
+                int step = (int) Math.min(n - skipped, current.length - pos);
+                pos += step;
+                skipped += step;
+            }
+            return skipped;
+        }
     }
 }

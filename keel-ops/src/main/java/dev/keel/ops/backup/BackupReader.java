@@ -186,13 +186,26 @@ public final class BackupReader {
      * that hold blocks it writes. (A framed stream's chunks cannot be skipped: its frames run across them.)
      */
     InputStream stream(String name, java.util.BitSet wanted) {
-        ChunkInputStream chunks = chunkStream(name);
-        if (chunks.entry.framing() != null) {
+        if (framing(name) != null) {
             throw new IllegalArgumentException("stream " + name + " is framed: its chunks cannot be read apart");
         }
+        return storedStream(name, wanted);
+    }
+
+    /**
+     * The bytes of stream {@code name} as stored, before any decompression of its frames (see {@link FrameIndex}),
+     * the chunks {@code wanted} does not hold read as zeros, never fetched nor decrypted.
+     */
+    InputStream storedStream(String name, java.util.BitSet wanted) {
+        ChunkInputStream chunks = chunkStream(name);
         chunks.wanted = wanted;
         chunks.zeros = new byte[chunks.fullSize]; // set here, before the loading thread starts, and only ever read
         return chunks;
+    }
+
+    /** The compressed format stream {@code name}'s frames are in, or null for a stream stored as it was written. */
+    Framing framing(String name) {
+        return entry(name).framing();
     }
 
     /** The size of each chunk of stream {@code name} before compression, in order. */

@@ -275,6 +275,11 @@ public final class BaseBackups {
         } catch (IOException e) {
             throw copyFailed(id, source, e);
         }
+        try (OutputStream frames = writer.stream(FrameIndex.STREAM)) {
+            copied.frames().write(frames);
+        } catch (IOException e) {
+            throw copyFailed(id, source, e);
+        }
         Map<String, String> meta = metadata("full", copied.startLsn(), copied.stopLsn(), copied.timeline(), serverVersion, t0);
         meta.put("engine", Engine.DIRECT.id());
         return completeFull(writer, meta, pgManifest, listCopy, stateDir, copied.tarBytes());

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -276,6 +277,9 @@ final class ChainRestore {
 
     /** A full backup: its pg_basebackup tar, read block by block; blocks the target takes elsewhere are skipped. */
     private void fromTar(String layer, BackupReader reader) throws IOException {
+        if (fromFrames(layer, reader)) {
+            return;
+        }
         byte[] block = new byte[FileList.MAX_BLOCK_SIZE];
         try (InputStream in = reader.stream("base.tar"); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
             TarArchiveEntry e;
@@ -295,6 +299,152 @@ final class ChainRestore {
                         write(wanted, i, block, length, layer);
                     }
                 }
+            }
+        }
+    }
+
+    /** A block the target takes from a full backup: where it lies in that backup's tar. */
+    private record TarBlock(FileList.Entry entry, int index, long offset, int length) {
+    }
+
+    /**
+     * A full backup that Keel read from the data directory, which stores a {@link FrameIndex} of its tar: only the
+     * frames holding a block the target still takes from it are fetched, decrypted and decompressed. Returns false,
+     * having read nothing of the tar, when the backup has no index, when every frame is needed (the whole tar then
+     * streams faster), or when the backup's own file list does not lay its tar out as the index says.
+     */
+    private boolean fromFrames(String layer, BackupReader reader) throws IOException {
+        List<String> streams = reader.streams();
+        if (!streams.contains(FrameIndex.STREAM) || !streams.contains(FileList.STREAM)) {
+            return false;
+        }
+        FrameIndex frames = FrameIndex.read(reader.stream(FrameIndex.STREAM), layer);
+        Map<String, FileList.Entry> own = FileList.read(reader.stream(FileList.STREAM), layer);
+        List<TarBlock> blocks = new ArrayList<>();
+        long at = 0; // the tar holds the list's entries in its order, each a header and its padded bytes
+        for (FileList.Entry e : own.values()) {
+            at += DirectBackup.TAR_BLOCK;
+            FileList.Entry wanted = target.get(e.path());
+            if (e.type() == FileList.Type.FILE && wanted != null && wanted.type() == FileList.Type.FILE) {
+                int size = wanted.blockSize(); // the target's blocks, whatever the size of this layer's own list
+                int count = FileList.Entry.blockCount(e.size(), size);
+                for (int i = 0; i < count && i < wanted.blocks().size(); i++) {
+                    if (wanted.blocks().get(i).holder().equals(layer) && !found(wanted, i)) {
+                        blocks.add(new TarBlock(wanted, i, at + (long) i * size,
+                                (int) Math.min(size, e.size() - (long) i * size)));
+                    }
+                }
+            }
+            at += DirectBackup.padded(e.size());
+        }
+        if (at + 2 * DirectBackup.TAR_BLOCK != frames.tarBytes()) {
+            return false; // not the tar the index describes: read it whole
+        }
+        java.util.BitSet needed = new java.util.BitSet(frames.count());
+        for (TarBlock b : blocks) {
+            if (b.length() > 0) {
+                needed.set(frames.frameAt(b.offset()), frames.frameAt(b.offset() + b.length() - 1) + 1);
+            }
+        }
+        if (needed.cardinality() == frames.count()) {
+            return false;
+        }
+        java.util.BitSet chunks = storedChunks(frames, needed, reader.chunkSizes("base.tar"));
+        FrameCursor cursor = new FrameCursor(frames, needed, reader.framing("base.tar"));
+        byte[] block = new byte[FileList.MAX_BLOCK_SIZE];
+        try (InputStream in = reader.storedStream("base.tar", chunks)) {
+            for (TarBlock b : blocks) {
+                cursor.read(in, b.offset(), block, b.length());
+                write(b.entry(), b.index(), block, b.length(), layer);
+            }
+        }
+        return true;
+    }
+
+    /** The chunks (of these sizes) holding at least one stored byte of a {@code needed} frame. */
+    private static java.util.BitSet storedChunks(FrameIndex frames, java.util.BitSet needed, long[] chunkSizes) {
+        java.util.BitSet chunks = new java.util.BitSet(chunkSizes.length);
+        int chunk = 0;
+        long chunkStart = 0;
+        for (int f = needed.nextSetBit(0); f >= 0; f = needed.nextSetBit(f + 1)) {
+            long from = frames.storedOffset(f);
+            long to = from + frames.storedLength(f);
+            while (chunk < chunkSizes.length && chunkStart + chunkSizes[chunk] <= from) {
+                chunkStart += chunkSizes[chunk++];
+            }
+            long start = chunkStart;
+            for (int c = chunk; c < chunkSizes.length && start < to; start += chunkSizes[c++]) {
+                chunks.set(c);
+            }
+        }
+        return chunks;
+    }
+
+    /**
+     * Reads tar bytes at ascending offsets out of a full backup's stored stream: each frame it needs is read and
+     * decompressed whole once; the frames before it are skipped unread.
+     */
+    private static final class FrameCursor {
+        private final FrameIndex frames;
+        private final java.util.BitSet needed;
+        private final Framing framing; // null: stored as it is
+        private int next; // the first frame not yet passed in the stream
+        private int current = -1;
+        private byte[] stored = new byte[0];
+        private byte[] decoded = new byte[0];
+
+        FrameCursor(FrameIndex frames, java.util.BitSet needed, Framing framing) {
+            this.frames = frames;
+            this.needed = needed;
+            this.framing = framing;
+        }
+
+        /** Copies tar bytes {@code [offset, offset + length)} into {@code dst}. */
+        void read(InputStream in, long offset, byte[] dst, int length) throws IOException {
+            for (int done = 0; done < length; ) {
+                long at = offset + done;
+                int f = frames.frameAt(at);
+                load(in, f);
+                int from = (int) (at - frames.tarOffset(f));
+                int n = Math.min(length - done, frames.rawLength(f) - from);
+                System.arraycopy(decoded, from, dst, done, n);
+                done += n;
+            }
+        }
+
+        private void load(InputStream in, int f) throws IOException {
+            if (f == current) {
+                return;
+            }
+            if (f < next || !needed.get(f)) {
+                throw new IllegalStateException("frame " + f + " was not planned to be read");
+            }
+            in.skipNBytes(frames.storedOffset(f) - frames.storedOffset(next));
+            int storedLength = frames.storedLength(f);
+            int rawLength = frames.rawLength(f);
+            if (decoded.length < rawLength) {
+                decoded = new byte[rawLength];
+            }
+            if (framing == null) {
+                if (storedLength != rawLength) {
+                    throw new IOException("frame " + f + " of an uncompressed tar is stored in " + storedLength
+                            + " bytes, not " + rawLength);
+                }
+                readFully(in, decoded, rawLength, f);
+            } else {
+                if (stored.length < storedLength) {
+                    stored = new byte[storedLength];
+                }
+                readFully(in, stored, storedLength, f);
+                framing.decodeFrame(stored, storedLength, decoded, rawLength);
+            }
+            current = f;
+            next = f + 1;
+        }
+
+        private static void readFully(InputStream in, byte[] into, int length, int frame) throws IOException {
+            if (in.readNBytes(into, 0, length) != length) {
+                throw new IOException("the tar ends inside frame " + frame);
             }
         }
     }

@@ -57,8 +57,9 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * <p>Why it is faster: pg_basebackup sends the tar through one server process, which also compresses it (two zstd
  * threads at most), and Keel then decompresses a copy to index it. Here the tar is cut into pieces of
  * {@value #PIECE} bytes (a file of its own, or several small files), and each of a few threads reads a piece, hashes
- * its file-list blocks (XXH64) and the piece (CRC-32C, combined into each file's), and compresses it into a frame of
- * its own; one thread appends the frames in order to the encrypted stream. Nothing is decompressed again.
+ * its file-list blocks (XXH64) and the piece (CRC-32C, combined into each file's), and compresses it into frames of
+ * whole blocks ({@value #FRAME} bytes or a little more); one thread appends the frames in order to the encrypted
+ * stream and records where each lies ({@link FrameIndex}, stored beside). Nothing is decompressed again.
  *
  * <p>Files that change during the copy are read as they are, like pg_basebackup reads them: torn pages are
  * rewritten by the full-page images that backup mode forces into the WAL. A file that shrank is padded with zeros
@@ -69,9 +70,14 @@ final class DirectBackup {
 
     /** The tar bytes one thread reads, hashes and compresses at a time: 4 MiB, a whole number of file-list blocks. */
     static final int PIECE = 4 << 20;
+    /**
+     * The least tar bytes in a frame but the last of a task: one file-list block. A frame ends only where a block
+     * does, so a restore that needs a few blocks of a full backup decompresses only their frames ({@link FrameIndex}).
+     */
+    static final int FRAME = FileList.BLOCK_SIZE;
     /** Room for the headers and padding of the files packed into a piece. */
     private static final int CAPACITY = PIECE + 2048;
-    private static final int TAR_BLOCK = 512;
+    static final int TAR_BLOCK = 512;
     /** pg_basebackup's limit: PostgreSQL's tar headers have no long-name extension. */
     private static final int MAX_NAME = 99;
 
@@ -90,8 +96,11 @@ final class DirectBackup {
     record Source(Path dataDir, long segmentSize) {
     }
 
-    /** What the copy recorded; {@code tarBytes} is the tar's length, whether it was stored or only read. */
-    record Copied(String startLsn, String stopLsn, String timeline, long tarBytes) {
+    /**
+     * What the copy recorded; {@code tarBytes} is the tar's length, whether it was stored or only read; {@code frames}
+     * where each frame of a stored tar lies (null for an incremental, which stores no tar).
+     */
+    record Copied(String startLsn, String stopLsn, String timeline, long tarBytes, FrameIndex frames) {
     }
 
     /**
@@ -231,7 +240,8 @@ final class DirectBackup {
             last.addAll(wal(source, timeline, WalArchive.parseLsn(startLsn), WalArchive.parseLsn(stopLsn), now));
             pipeline.run(tasks(last));
             pipeline.end();
-            return new Copied(startLsn, stopLsn, String.valueOf(timeline), pipeline.tarBytes());
+            return new Copied(startLsn, stopLsn, String.valueOf(timeline), pipeline.tarBytes(),
+                    unchanged == null ? pipeline.frames() : null);
         }
     }
 
@@ -460,7 +470,8 @@ final class DirectBackup {
         return tasks;
     }
 
-    private static long padded(long size) {
+    /** {@code size} rounded up to whole tar blocks. */
+    static long padded(long size) {
         return (size + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK;
     }
 
@@ -539,23 +550,58 @@ final class DirectBackup {
         int rawLength;
         int storedLength;
         Read[] reads;
+        // the task's frames: frame i holds tar bytes [cuts[i - 1], cuts[i]) (from 0 for the first), in frameStored[i]
+        // stored bytes
+        int[] cuts = new int[32];
+        int[] frameStored = new int[32];
+        int frameCount;
 
         Slot(Framing framing) {
             this.encoder = framing == null ? null : framing.encoder();
-            this.frame = encoder == null ? null : ByteBuffer.allocateDirect(encoder.maxFrame(CAPACITY));
+            // each frame has its own overhead: room for a frame per block beyond the bound of one
+            this.frame = encoder == null ? null : ByteBuffer.allocateDirect(encoder.maxFrame(CAPACITY) + 64 * 1024);
             this.stored = new byte[encoder == null ? CAPACITY : frame.capacity()];
         }
 
-        /** The tar bytes {@code [0, length)} compressed (or not) into {@link #stored}. */
+        /**
+         * Ends a frame at tar byte {@code at} of the task when it would hold at least {@value #FRAME} bytes, or
+         * whenever {@code last} (the task's end).
+         */
+        void cut(int at, boolean last) {
+            int from = frameCount == 0 ? 0 : cuts[frameCount - 1];
+            if (at - from >= FRAME || (last && at > from)) {
+                if (frameCount == cuts.length) {
+                    cuts = java.util.Arrays.copyOf(cuts, frameCount * 2);
+                    frameStored = java.util.Arrays.copyOf(frameStored, frameCount * 2);
+                }
+                cuts[frameCount++] = at;
+            }
+        }
+
+        /** The tar bytes {@code [0, length)} compressed (or not) frame by frame into {@link #stored}. */
         void seal(int length) {
+            cut(length, true);
             rawLength = length;
             if (encoder == null) {
                 raw.get(0, stored, 0, length);
                 storedLength = length;
-            } else {
-                storedLength = encoder.frame(raw, length, frame);
-                frame.get(0, stored, 0, storedLength);
+                for (int i = 0; i < frameCount; i++) {
+                    frameStored[i] = cuts[i] - (i == 0 ? 0 : cuts[i - 1]);
+                }
+                return;
             }
+            int out = 0;
+            for (int i = 0; i < frameCount; i++) {
+                int from = i == 0 ? 0 : cuts[i - 1];
+                int n = cuts[i] - from;
+                if (encoder.maxFrame(n) > frame.capacity() - out) {
+                    throw new IllegalStateException("no room for frame " + i + " of a task");
+                }
+                frameStored[i] = encoder.frame(raw.slice(from, n), n, frame.slice(out, frame.capacity() - out));
+                out += frameStored[i];
+            }
+            storedLength = out;
+            frame.get(0, stored, 0, storedLength);
         }
 
         /** {@code raw[from, to)} set to zeros. */
@@ -599,6 +645,7 @@ final class DirectBackup {
         private final List<FileList.Block> blocks = new ArrayList<>();
         private int crc;
         private final String holder; // the backup holding every block
+        private final FrameIndex frames = new FrameIndex(); // of the tar, for a full backup
 
         Pipeline(OutputStream out, Framing framing, Unchanged unchanged, String holder, TarIndexer.EntrySink sink,
                  Progress progress, Throttle throttle, int threads) {
@@ -661,6 +708,9 @@ final class DirectBackup {
             if (unchanged == null) {
                 throttle.acquire(slot.storedLength);
                 out.write(slot.stored, 0, slot.storedLength);
+                for (int i = 0; i < slot.frameCount; i++) {
+                    frames.add(slot.cuts[i] - (i == 0 ? 0 : slot.cuts[i - 1]), slot.frameStored[i]);
+                }
             } else {
                 throttle.acquire(slot.rawLength);
             }
@@ -718,6 +768,7 @@ final class DirectBackup {
             ByteBuffer raw = slot.raw;
             int at = 0;
             slot.reads = new Read[task.size()];
+            slot.frameCount = 0;
             for (int p = 0; p < task.size(); p++) {
                 Piece piece = task.get(p);
                 Item item = piece.item();
@@ -759,11 +810,15 @@ final class DirectBackup {
                     slot.crc.reset();
                     slot.crc.update(raw.duplicate().limit(at + n).position(at));
                     slot.reads[p] = new Read(false, hashes, (int) slot.crc.getValue(), at);
+                    int start = at;
                     at += n;
                     if (piece.last()) {
                         int pad = (int) (padded(item.size()) - item.size());
                         slot.zero(at, at + pad);
                         at += pad;
+                    }
+                    for (int b = 0; b < hashes.length; b++) { // a frame ends only where a block does
+                        slot.cut(b == hashes.length - 1 ? at : start + (b + 1) * FileList.BLOCK_SIZE, false);
                     }
                 } catch (IOException e) {
                     throw new IOException("could not read " + item.source() + " (" + reason(e) + ")", e);
@@ -808,6 +863,11 @@ final class DirectBackup {
             return tarBytes;
         }
 
+        /** Where each frame of the tar lies, so far (a full backup's). */
+        FrameIndex frames() {
+            return frames;
+        }
+
         /** Ends the tar with its two zero blocks (an incremental's blocks need no end). */
         void end() throws IOException {
             if (unchanged != null) {
@@ -815,8 +875,10 @@ final class DirectBackup {
             }
             Slot slot = free.peek();
             slot.zero(0, 2 * TAR_BLOCK);
+            slot.frameCount = 0;
             slot.seal(2 * TAR_BLOCK);
             out.write(slot.stored, 0, slot.storedLength);
+            frames.add(2 * TAR_BLOCK, slot.storedLength);
             tarBytes += 2 * TAR_BLOCK;
         }
 

@@ -47,6 +47,32 @@ enum Framing {
         };
     }
 
+    /**
+     * Decompresses one whole frame, {@code src[0, srcLength)}, into {@code dst[0, dstLength)}; a frame that does not
+     * decode to exactly {@code dstLength} bytes is an IOException.
+     */
+    void decodeFrame(byte[] src, int srcLength, byte[] dst, int dstLength) throws IOException {
+        switch (this) {
+            case ZSTD -> {
+                long n = com.github.luben.zstd.Zstd.decompressByteArray(dst, 0, dstLength, src, 0, srcLength);
+                if (com.github.luben.zstd.Zstd.isError(n)) {
+                    throw new IOException("a zstd frame does not decompress: " + com.github.luben.zstd.Zstd.getErrorName(n));
+                }
+                if (n != dstLength) {
+                    throw new IOException("a zstd frame decompresses to " + n + " bytes, not " + dstLength);
+                }
+            }
+            case LZ4 -> {
+                try (Lz4FrameReader in = new Lz4FrameReader(new java.io.ByteArrayInputStream(src, 0, srcLength), true)) {
+                    int n = in.readNBytes(dst, 0, dstLength);
+                    if (n != dstLength || in.read() != -1) {
+                        throw new IOException("an lz4 frame does not decompress to " + dstLength + " bytes");
+                    }
+                }
+            }
+        }
+    }
+
     /** A decoder of {@code framed} into direct buffers, for writing with a file channel without a copy. */
     DirectDecoder directDecoder(InputStream framed) {
         return switch (this) {
@@ -57,8 +83,8 @@ enum Framing {
 
     /**
      * A compressor of independent frames in this format, for one thread at a time: Keel's own reading of the data
-     * directory ({@link DirectBackup}) compresses each piece of the tar into a frame of its own, so pieces can be
-     * compressed in parallel and the frames concatenated in order, which decodes as one stream.
+     * directory ({@link DirectBackup}) compresses the tar in frames of whole blocks, so pieces can be compressed in
+     * parallel and the frames concatenated in order, which decodes as one stream, and each frame decodes alone.
      */
     Encoder encoder() {
         return switch (this) {

@@ -277,25 +277,70 @@ class DirectBackupTest {
                 "Input/output error"))).isEqualTo("Input/output error");
     }
 
-    private record Written(byte[] tar, Map<String, FileList.Entry> entries) {
+    /**
+     * A full backup's tar is stored in frames of whole file-list blocks, each of which decodes on its own, so a restore
+     * that needs a few blocks decompresses only their frames; the index says where each lies.
+     */
+    @ParameterizedTest
+    @EnumSource(Framing.class)
+    void pipeline_storesFramesOfWholeBlocks_thatEachDecodeAlone(Framing framing) throws IOException {
+        Path data = dataDir();
+        Random random = new Random(11);
+        write(data, "base/5/16600", 9 * MIB + 8192, random); // three pieces
+        write(data, "base/5/16601", 300 * 1024, random); // two blocks, among small files
+        for (int i = 0; i < 40; i++) {
+            write(data, "base/5/" + (17000 + i), 8192 * (1 + i % 3), random);
+        }
+        Written w = pipeline(DirectBackup.walk(data), framing);
+        FrameIndex frames = w.frames;
+
+        assertThat(frames.tarBytes()).isEqualTo(w.tar.length);
+        assertThat(frames.storedOffset(frames.count() - 1) + frames.storedLength(frames.count() - 1))
+                .isEqualTo(w.framed.length);
+        assertThat(frames.count()).as("about one frame per block").isBetween(w.tar.length / DirectBackup.FRAME,
+                w.tar.length / DirectBackup.FRAME + 8);
+        for (int f = 0; f < frames.count(); f++) {
+            byte[] decoded = new byte[frames.rawLength(f)];
+            framing.decodeFrame(Arrays.copyOfRange(w.framed, (int) frames.storedOffset(f),
+                    (int) frames.storedOffset(f) + frames.storedLength(f)), frames.storedLength(f), decoded, decoded.length);
+            assertThat(decoded).as("frame %d alone", f).isEqualTo(Arrays.copyOfRange(w.tar, (int) frames.tarOffset(f),
+                    (int) frames.tarOffset(f) + decoded.length));
+        }
+        long at = 0;
+        int blocks = 0;
+        for (FileList.Entry e : w.entries.values()) {
+            at += DirectBackup.TAR_BLOCK;
+            for (int b = 0; b < e.blocks().size(); b++, blocks++) {
+                long start = at + e.blockOffset(b);
+                assertThat(frames.frameAt(start + e.blockLength(b) - 1)).as("block %d of %s", b, e.path())
+                        .isEqualTo(frames.frameAt(start));
+            }
+            at += DirectBackup.padded(e.size());
+        }
+        assertThat(blocks).isGreaterThan(40 + 37 + 2);
+    }
+
+    private record Written(byte[] tar, Map<String, FileList.Entry> entries, byte[] framed, FrameIndex frames) {
     }
 
     private static Written pipeline(List<DirectBackup.Item> items, Framing framing) throws IOException {
         ByteArrayOutputStream framed = new ByteArrayOutputStream();
         Map<String, FileList.Entry> entries = new LinkedHashMap<>();
         long tarBytes;
+        FrameIndex frames;
         try (DirectBackup.Pipeline p = new DirectBackup.Pipeline(framed, framing, null, "b1",
                 e -> entries.put(e.path(), e), Progress.silent(), Throttle.NONE, 2)) {
             p.run(DirectBackup.tasks(items));
             p.end();
             tarBytes = p.tarBytes();
+            frames = p.frames();
         }
         byte[] tar;
         try (InputStream in = framing.decode(new ByteArrayInputStream(framed.toByteArray()))) {
             tar = in.readAllBytes();
         }
         assertThat(tar).hasSize((int) tarBytes);
-        return new Written(tar, entries);
+        return new Written(tar, entries, framed.toByteArray(), frames);
     }
 
     /** The least a walk needs: PG_VERSION, base/5 and global/pg_control. */

@@ -200,6 +200,98 @@ class IncrementalBackupsIT {
         assertThat(data.resolve(archive)).as("what was restored stays for the next attempt").exists();
     }
 
+    /**
+     * A full backup Keel read from the data directory stores where each frame of its tar lies, so a delta restore
+     * fetches only the chunks holding the frames of what differs: one damaged block here. Taken through pg_basebackup,
+     * a full has no index, and the same delta restore reads the whole tar.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Compression.class, names = {"ZSTD", "LZ4", "NONE"})
+    void deltaRestore_ofAFull_fetchesOnlyTheFramesOfWhatDiffers(Compression compression) throws Exception {
+        sql("create table noise as select g as id, md5(random()::text) || md5(random()::text) as a from generate_series(1, 150000) g");
+        BaseBackups.Result full = BaseBackups.full(spec(), tool(), repo, compression, "15", Progress.silent());
+        BaseBackups.Result streamed = BaseBackups.full(spec(), tool(), repo, compression, "15", Progress.silent(), null, 0,
+                BaseBackups.Engine.PG_BASEBACKUP);
+        Path data = restore(full.id());
+        String archive = scalar("select pg_relation_filepath('archive')");
+        byte[] bytes = Files.readAllBytes(data.resolve(archive));
+        bytes[300_000] ^= 1;
+        Files.write(data.resolve(archive), bytes);
+        CountingRepository counting = new CountingRepository(repo);
+        int chunks = BackupReader.open(repo, full.id(), key).chunkSizes("base.tar").length;
+        assertThat(chunks).as("the tar spans several chunks").isGreaterThanOrEqualTo(4);
+
+        long kept = BaseBackups.restore(counting, full.id(), key, data, false, Progress.silent(), 0, true);
+
+        assertThat(kept).isGreaterThan(listedBytes(data) - 2 * FileList.BLOCK_SIZE);
+        assertThat(counting.fetched(full.id(), "base.tar")).as("chunks of %d fetched", chunks).isBetween(1L, 2L);
+        assertVerifies(data);
+        try (Connection c = startRestored(data); Statement st = c.createStatement()) {
+            assertThat(longOf(st, "select count(*) from archive where ref <> md5(id::text)")).isZero();
+            assertThat(longOf(st, "select count(*) from noise")).isEqualTo(150000);
+        }
+        RestoredServer.stop(source.binaries(), data);
+        restoredDir = null;
+
+        Files.write(data.resolve(archive), bytes);
+        BaseBackups.restore(counting, streamed.id(), key, data, false, Progress.silent(), 0, true);
+        assertThat(counting.fetched(streamed.id(), "base.tar"))
+                .isEqualTo(BackupReader.open(repo, streamed.id(), key).chunkSizes("base.tar").length);
+        assertVerifies(data);
+    }
+
+    /** A repository that counts the chunks read from it. */
+    private static final class CountingRepository implements Repository {
+        private final Repository inner;
+        private final List<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        CountingRepository(Repository inner) {
+            this.inner = inner;
+        }
+
+        long fetched(String backupId, String stream) {
+            String dir = Names.data(backupId) + stream + "/";
+            return got.stream().filter(p -> p.startsWith(dir) && p.endsWith(".chunk")).count();
+        }
+
+        @Override
+        public void put(String path, byte[] bytes) {
+            inner.put(path, bytes);
+        }
+
+        @Override
+        public void put(String path, java.io.InputStream in) {
+            inner.put(path, in);
+        }
+
+        @Override
+        public java.util.Optional<byte[]> get(String path) {
+            got.add(path);
+            return inner.get(path);
+        }
+
+        @Override
+        public java.util.Optional<java.nio.ByteBuffer> get(String path, byte[] reuse) {
+            got.add(path);
+            return inner.get(path, reuse);
+        }
+
+        @Override
+        public boolean exists(String path) {
+            return inner.exists(path);
+        }
+
+        @Override
+        public List<String> list(String prefix) {
+            return inner.list(prefix);
+        }
+
+        @Override
+        public void delete(String path) {
+            inner.delete(path);
+        }
+    }
+
     @Test
     void restore_whenTheParentIsDeleted_isRefusedNamingIt() throws Exception {
         BaseBackups.Result full = full();
