@@ -135,6 +135,41 @@ class IncrementalChainTest {
         assertThat(restored(incr)).isEqualTo(strings(v2));
     }
 
+    /**
+     * A backup without a file list (Keel before 2026-11-25 wrote none) cannot say which blocks of a directory to keep:
+     * a delta restore is refused before it touches the directory, and {@code --force} restores it.
+     */
+    @Test
+    void deltaRestore_ofABackupWithoutAFileList_isRefusedAndTheDirectoryLeftAlone() throws Exception {
+        Map<String, byte[]> v1 = new TreeMap<>(Map.of("PG_VERSION", "15\n".getBytes(StandardCharsets.US_ASCII),
+                "base/1/a", bytes(3 * BLOCK)));
+        String full = take(v1, false);
+        BackupReader reader = BackupReader.open(repo, full, key);
+        byte[] base = reader.stream("base.tar").readAllBytes();
+        for (String path : repo.list("backups/" + full + "/")) {
+            repo.delete(path);
+        }
+        BackupWriter w = BackupWriter.open(repo, full, Compression.ZSTD);
+        try (var out = w.stream("base.tar")) {
+            out.write(base);
+        }
+        w.complete(reader.metadata());
+        Path dir = tmp.resolve("older");
+        Files.createDirectories(dir.resolve("base/1"));
+        Files.write(dir.resolve("base/1/a"), bytes(BLOCK));
+        Files.writeString(dir.resolve("stray"), "mine");
+
+        assertThatThrownBy(() -> BaseBackups.restore(repo, full, key, dir, false, Progress.silent(), 0, true))
+                .isInstanceOf(BackupException.class).hasMessageContaining("has no file list")
+                .satisfies(e -> assertThat(((BackupException) e).remedy()).hasValue("restore it with --force instead"));
+        assertThat(dir.resolve("stray")).hasContent("mine");
+        assertThat(Files.size(dir.resolve("base/1/a"))).isEqualTo(BLOCK);
+
+        BaseBackups.restore(repo, full, key, dir, true, Progress.silent(), 0, false);
+        assertThat(dir.resolve("stray")).doesNotExist();
+        assertThat(Files.readAllBytes(dir.resolve("base/1/a"))).isEqualTo(v1.get("base/1/a"));
+    }
+
     /** A path that is a file, not a directory, is refused by every kind of restore, and left as it is. */
     @Test
     void restore_intoAFile_isRefusedAndTheFileKept() throws Exception {
