@@ -170,7 +170,7 @@ public final class BaseBackups {
             }
         }
         String id = newId(repository, "full");
-        java.io.ByteArrayOutputStream listCopy = new java.io.ByteArrayOutputStream();
+        FileListCache.Copy listCopy = FileListCache.Copy.of(stateDir, id);
         long t0 = System.nanoTime();
         BackupWriter writer = BackupWriter.open(repository, id, compression); // no key yet: refused before pg_basebackup
         long[] raw = {0};
@@ -181,7 +181,7 @@ public final class BaseBackups {
         if (framing.isPresent()) {
             log = basebackup(spec, pgBasebackup, id, maxRateKb, serverCompression(framing.get()), in -> {
                 try (BackupWriter.ChunkOutputStream tar = writer.stream("base.tar", framing.get());
-                     FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
+                     FileList.Writer list = new FileList.Writer(listCopy.tee(writer.stream(FileList.STREAM)), id)) {
                     raw[0] = storeFramed(in, tar, framing.get(), entry -> {
                         list.add(entry);
                         pgManifest.add(entry);
@@ -191,7 +191,7 @@ public final class BaseBackups {
         } else {
             log = basebackup(spec, pgBasebackup, id, maxRateKb, List.of(), in -> {
                 try (OutputStream tar = writer.stream("base.tar");
-                     FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
+                     FileList.Writer list = new FileList.Writer(listCopy.tee(writer.stream(FileList.STREAM)), id)) {
                     // The tar is stored exactly as sent; the index reads the same bytes on their way through.
                     CountingInputStream through = new CountingInputStream(in, tar, n -> progress.set(raw[0] = n));
                     TarIndexer.index(through, (path, index, hash, block, length) -> id, list::add);
@@ -202,7 +202,7 @@ public final class BaseBackups {
         Map<String, String> meta = metadata("full", log, serverVersion, t0);
         meta.put("engine", Engine.PG_BASEBACKUP.id());
         // An uncompressed tar holds pg_basebackup's own backup_manifest; a compressed one does not, so Keel's is stored.
-        return completeFull(writer, meta, framing.isPresent() ? pgManifest : null, listCopy, stateDir, raw[0]);
+        return completeFull(writer, meta, framing.isPresent() ? pgManifest : null, listCopy, raw[0]);
     }
 
     /** A backup taken by {@link DirectBackup} over an open connection, from the source its probe found. */
@@ -257,14 +257,14 @@ public final class BaseBackups {
                                      Compression compression, String serverVersion, Progress progress, Path stateDir,
                                      long maxRateKb) {
         String id = newId(repository, "full");
-        java.io.ByteArrayOutputStream listCopy = new java.io.ByteArrayOutputStream();
+        FileListCache.Copy listCopy = FileListCache.Copy.of(stateDir, id);
         long t0 = System.nanoTime();
         BackupWriter writer = BackupWriter.open(repository, id, compression);
         Framing framing = Framing.of(compression).orElse(null);
         PgBackupManifest pgManifest = new PgBackupManifest();
         DirectBackup.Copied copied;
         try (OutputStream tar = framing != null ? writer.stream("base.tar", framing) : writer.stream("base.tar");
-             FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
+             FileList.Writer list = new FileList.Writer(listCopy.tee(writer.stream(FileList.STREAM)), id)) {
             copied = DirectBackup.copy(c, source, id, tar, framing, null, entry -> {
                 list.add(entry);
                 pgManifest.add(entry);
@@ -282,19 +282,19 @@ public final class BaseBackups {
         }
         Map<String, String> meta = metadata("full", copied.startLsn(), copied.stopLsn(), copied.timeline(), serverVersion, t0);
         meta.put("engine", Engine.DIRECT.id());
-        return completeFull(writer, meta, pgManifest, listCopy, stateDir, copied.tarBytes());
+        return completeFull(writer, meta, pgManifest, listCopy, copied.tarBytes());
     }
 
     /** Stores PostgreSQL's manifest (when given) and marks a full backup complete. */
     private static Result completeFull(BackupWriter writer, Map<String, String> meta, PgBackupManifest pgManifest,
-                                       java.io.ByteArrayOutputStream listCopy, Path stateDir, long rawBytes) {
+                                       FileListCache.Copy listCopy, long rawBytes) {
         String id = writer.backupId();
         if (pgManifest != null) {
             storePgManifest(writer, pgManifest, meta);
         }
-        meta.put(FileListCache.SHA_KEY, FileListCache.sha256(listCopy.toByteArray()));
+        meta.put(FileListCache.SHA_KEY, listCopy.sha256());
         writer.complete(meta);
-        FileListCache.store(stateDir, id, listCopy.toByteArray());
+        listCopy.keep();
         return result(id, meta, rawBytes);
     }
 
@@ -391,13 +391,13 @@ public final class BaseBackups {
                 return direct.get();
             }
         }
-        java.io.ByteArrayOutputStream listCopy = new java.io.ByteArrayOutputStream();
         String id = increment.id;
+        FileListCache.Copy listCopy = FileListCache.Copy.of(stateDir, id);
         long t0 = System.nanoTime();
         BackupWriter writer = BackupWriter.open(repository, id, compression);
         String log = basebackup(spec, pgBasebackup, id, maxRateKb, List.of(), in -> {
             try (OutputStream blocks = writer.stream(BLOCKS_STREAM);
-                 FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
+                 FileList.Writer list = new FileList.Writer(listCopy.tee(writer.stream(FileList.STREAM)), id)) {
                 CountingInputStream counted = new CountingInputStream(in, null, n -> progress.set(increment.sourceBytes = n));
                 TarIndexer.index(counted, (path, index, hash, block, length) -> {
                     String older = increment.unchanged(path, index, hash, length);
@@ -415,7 +415,7 @@ public final class BaseBackups {
         });
         Map<String, String> meta = metadata("incr", log, serverVersion, t0);
         meta.put("engine", Engine.PG_BASEBACKUP.id());
-        return increment.complete(repository, writer, meta, listCopy, stateDir);
+        return increment.complete(repository, writer, meta, listCopy);
     }
 
     /** An incremental backup read by {@link DirectBackup}: every file read, only the changed blocks stored. */
@@ -424,13 +424,13 @@ public final class BaseBackups {
                                                        String serverVersion, Increment increment, Progress progress,
                                                        Path stateDir, long maxRateKb) {
         String id = increment.id;
-        java.io.ByteArrayOutputStream listCopy = new java.io.ByteArrayOutputStream();
+        FileListCache.Copy listCopy = FileListCache.Copy.of(stateDir, id);
         long t0 = System.nanoTime();
         BackupWriter writer = BackupWriter.open(repository, id, compression);
         PgBackupManifest pgManifest = new PgBackupManifest();
         DirectBackup.Copied copied;
         try (OutputStream blocks = writer.stream(BLOCKS_STREAM);
-             FileList.Writer list = new FileList.Writer(FileListCache.tee(writer.stream(FileList.STREAM), listCopy), id)) {
+             FileList.Writer list = new FileList.Writer(listCopy.tee(writer.stream(FileList.STREAM)), id)) {
             copied = DirectBackup.copy(c, source, id, blocks, null, increment::unchanged, entry -> {
                 list.add(entry);
                 pgManifest.add(entry);
@@ -443,7 +443,7 @@ public final class BaseBackups {
         Map<String, String> meta = metadata("incr", copied.startLsn(), copied.stopLsn(), copied.timeline(), serverVersion, t0);
         meta.put("engine", Engine.DIRECT.id());
         storePgManifest(writer, pgManifest, meta);
-        return increment.complete(repository, writer, meta, listCopy, stateDir);
+        return increment.complete(repository, writer, meta, listCopy);
     }
 
     /**
@@ -492,15 +492,15 @@ public final class BaseBackups {
         }
 
         IncrementalResult complete(Repository repository, BackupWriter writer, Map<String, String> meta,
-                                   java.io.ByteArrayOutputStream listCopy, Path stateDir) {
+                                   FileListCache.Copy listCopy) {
             meta.put("parent", parentId);
             meta.put("changedFiles", String.valueOf(changedFiles));
             meta.put("skippedFiles", String.valueOf(skippedFiles));
             meta.put("changedBytes", String.valueOf(storedBytes));
             meta.put("sourceBytes", String.valueOf(sourceBytes));
-            meta.put(FileListCache.SHA_KEY, FileListCache.sha256(listCopy.toByteArray()));
+            meta.put(FileListCache.SHA_KEY, listCopy.sha256());
             writer.complete(meta);
-            FileListCache.store(stateDir, id, listCopy.toByteArray());
+            listCopy.keep();
             Map<String, String> stored = BackupReader.metadataOf(repository, id);
             return new IncrementalResult(result(id, meta, Long.parseLong(stored.get("rawBytes"))), parentId,
                     changedFiles, skippedFiles, sourceBytes, Long.parseLong(stored.get("storedBytes")));

@@ -362,11 +362,17 @@ class IncrementalBackupsIT {
         assertThat(java.nio.file.Files.getPosixFilePermissions(state.resolve(full.id() + ".files")))
                 .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         sql("update orders set ref = 'changed' where id <= 100");
+        Path stale = java.nio.file.Files.writeString(state.resolve(".20260101T000000Z-full.files.tmp"), "a failed backup's");
 
         BaseBackups.IncrementalResult first = BaseBackups.incremental(spec(), tool(), repo, Compression.ZSTD, "15", null,
                 null, Progress.silent(), state, 0);
         assertThat(first.parent()).isEqualTo(full.id());
         assertThat(first.skippedFiles()).isPositive();
+        try (var kept = java.nio.file.Files.list(state)) {
+            assertThat(kept.map(p -> p.getFileName().toString())).as("the lists streamed there, nothing else")
+                    .containsExactlyInAnyOrder(full.id() + ".files", first.backup().id() + ".files");
+        }
+        assertThat(stale).doesNotExist();
 
         // A cached list that does not match what the parent's manifest recorded is not trusted.
         java.nio.file.Files.writeString(state.resolve(first.backup().id() + ".files"), "{}\n");
