@@ -541,8 +541,8 @@ final class DirectBackup {
         private static final byte[] ZEROS = new byte[64 * 1024];
         final ByteBuffer raw = ByteBuffer.allocateDirect(CAPACITY);
         final Framing.Encoder encoder;
-        final ByteBuffer frame;
-        final byte[] stored; // what goes to the stream: the frame, or the tar itself without compression
+        ByteBuffer frame;
+        byte[] stored; // what goes to the stream: the frames, or the tar itself without compression
         final byte[] header = new byte[TAR_BLOCK];
         final net.jpountz.xxhash.XXHash64 xxh = net.jpountz.xxhash.XXHashFactory.fastestInstance().hash64();
         final CRC32C crc = new CRC32C();
@@ -558,7 +558,8 @@ final class DirectBackup {
 
         Slot(Framing framing) {
             this.encoder = framing == null ? null : framing.encoder();
-            // each frame has its own overhead: room for a frame per block beyond the bound of one
+            // each frame has its own overhead: room for a frame per block beyond the bound of one (seal grows it if a
+            // task's frames could need more)
             this.frame = encoder == null ? null : ByteBuffer.allocateDirect(encoder.maxFrame(CAPACITY) + 64 * 1024);
             this.stored = new byte[encoder == null ? CAPACITY : frame.capacity()];
         }
@@ -590,13 +591,19 @@ final class DirectBackup {
                 }
                 return;
             }
+            long bound = 0;
+            for (int i = 0; i < frameCount; i++) {
+                bound += encoder.maxFrame(cuts[i] - (i == 0 ? 0 : cuts[i - 1]));
+            }
+            if (bound > frame.capacity()) { // many frames of incompressible data: room for the worst case
+                zero(frame, stored);
+                frame = ByteBuffer.allocateDirect((int) bound);
+                stored = new byte[(int) bound];
+            }
             int out = 0;
             for (int i = 0; i < frameCount; i++) {
                 int from = i == 0 ? 0 : cuts[i - 1];
                 int n = cuts[i] - from;
-                if (encoder.maxFrame(n) > frame.capacity() - out) {
-                    throw new IllegalStateException("no room for frame " + i + " of a task");
-                }
                 frameStored[i] = encoder.frame(raw.slice(from, n), n, frame.slice(out, frame.capacity() - out));
                 out += frameStored[i];
             }
@@ -606,9 +613,21 @@ final class DirectBackup {
 
         /** {@code raw[from, to)} set to zeros. */
         void zero(int from, int to) {
+            zero(raw, from, to);
+        }
+
+        private static void zero(ByteBuffer buffer, int from, int to) {
             for (int at = from; at < to; at += ZEROS.length) {
-                raw.put(at, ZEROS, 0, Math.min(ZEROS.length, to - at));
+                buffer.put(at, ZEROS, 0, Math.min(ZEROS.length, to - at));
             }
+        }
+
+        /** No compressed data left behind in buffers the JVM frees later. */
+        private static void zero(ByteBuffer frame, byte[] stored) {
+            if (frame != null) {
+                zero(frame, 0, frame.capacity());
+            }
+            java.util.Arrays.fill(stored, (byte) 0);
         }
 
         @Override
@@ -617,7 +636,7 @@ final class DirectBackup {
                 encoder.close();
             }
             zero(0, CAPACITY); // no plain data left behind in memory the JVM frees later
-            java.util.Arrays.fill(stored, (byte) 0);
+            zero(frame, stored);
         }
     }
 

@@ -291,13 +291,16 @@ class DirectBackupTest {
         for (int i = 0; i < 40; i++) {
             write(data, "base/5/" + (17000 + i), 8192 * (1 + i % 3), random);
         }
+        for (int i = 0; i < 22; i++) { // a task of incompressible files packed together: frames of up to two blocks
+            write(data, "base/5/" + (18000 + i), 200 * 1024 + 777 * i, random);
+        }
         Written w = pipeline(DirectBackup.walk(data), framing);
         FrameIndex frames = w.frames;
 
         assertThat(frames.tarBytes()).isEqualTo(w.tar.length);
         assertThat(frames.storedOffset(frames.count() - 1) + frames.storedLength(frames.count() - 1))
                 .isEqualTo(w.framed.length);
-        assertThat(frames.count()).as("about one frame per block").isBetween(w.tar.length / DirectBackup.FRAME,
+        assertThat(frames.count()).as("a frame per block or two").isBetween(w.tar.length / (2 * DirectBackup.FRAME + 1024),
                 w.tar.length / DirectBackup.FRAME + 8);
         for (int f = 0; f < frames.count(); f++) {
             byte[] decoded = new byte[frames.rawLength(f)];
@@ -317,7 +320,7 @@ class DirectBackupTest {
             }
             at += DirectBackup.padded(e.size());
         }
-        assertThat(blocks).isGreaterThan(40 + 37 + 2);
+        assertThat(blocks).isGreaterThan(40 + 37 + 2 + 22);
     }
 
     private record Written(byte[] tar, Map<String, FileList.Entry> entries, byte[] framed, FrameIndex frames) {
