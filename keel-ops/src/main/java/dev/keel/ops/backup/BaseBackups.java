@@ -471,7 +471,7 @@ public final class BaseBackups {
             if (!alwaysStored(path) && old != null && old.type() == FileList.Type.FILE
                     && old.blockSize() == FileList.BLOCK_SIZE // a parent listed by older Keel in 1 MiB blocks: none match
                     && index < old.blocks().size() && old.blockLength(index) == length
-                    && old.blocks().get(index).hash().equals(hash)) {
+                    && old.blocks().get(index).hashIs(hash)) {
                 return old.blocks().get(index).holder();
             }
             storedBytes += length;

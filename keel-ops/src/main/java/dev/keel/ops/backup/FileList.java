@@ -50,7 +50,70 @@ final class FileList {
 
     enum Type { DIR, FILE, SYMLINK }
 
-    record Block(String hash, String holder) {
+    /**
+     * One block of a file: its hash (lower-case hex) and the backup holding it. A file list of a large cluster holds
+     * millions of blocks, so an XXH64 hash is kept as its 64-bit value, not as a string: 36 bytes a block in memory
+     * instead of 84 (bench/RESULTS.md, ninth session). Other hashes (SHA-256 in lists older Keel wrote) stay strings.
+     */
+    static final class Block {
+        private static final HexFormat HEX = HexFormat.of();
+        private final long xxh64;
+        private final String other; // null: the hash is xxh64
+        private final String holder;
+
+        Block(String hash, String holder) {
+            if (isXxh64(hash)) {
+                this.xxh64 = HexFormat.fromHexDigitsToLong(hash);
+                this.other = null;
+            } else {
+                this.xxh64 = 0;
+                this.other = java.util.Objects.requireNonNull(hash, "null hash");
+            }
+            this.holder = holder;
+        }
+
+        /** The hash as lower-case hex. */
+        String hash() {
+            return other != null ? other : HEX.toHexDigits(xxh64);
+        }
+
+        /** Whether the hash is {@code hash} (lower-case hex), without formatting this one. */
+        boolean hashIs(String hash) {
+            return other != null ? other.equals(hash) : isXxh64(hash) && HexFormat.fromHexDigitsToLong(hash) == xxh64;
+        }
+
+        String holder() {
+            return holder;
+        }
+
+        private static boolean isXxh64(String hash) {
+            if (hash == null || hash.length() != 16) {
+                return false;
+            }
+            for (int i = 0; i < 16; i++) {
+                char c = hash.charAt(i);
+                if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Block b && xxh64 == b.xxh64 && java.util.Objects.equals(other, b.other)
+                    && java.util.Objects.equals(holder, b.holder);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(xxh64, other, holder);
+        }
+
+        @Override
+        public String toString() {
+            return "Block[hash=" + hash() + ", holder=" + holder + "]";
+        }
     }
 
     /** How a block's bytes are hashed: XXH64 now, SHA-256 in lists older Keel wrote. Hashes are lower-case hex. */
@@ -210,8 +273,8 @@ final class FileList {
                 while (into.hasRemaining() && ch.read(into, e.blockOffset(i) + into.position()) > 0) {
                     // a block at a time
                 }
-                String want = e.blocks().get(i).hash();
-                if (!into.hasRemaining() && hex.formatHex(BlockHash.of(want).digest(block, 0, length)).equals(want)) {
+                Block want = e.blocks().get(i);
+                if (!into.hasRemaining() && want.hashIs(hex.formatHex(BlockHash.of(want.hash()).digest(block, 0, length)))) {
                     matches.set(i);
                 }
             }

@@ -125,4 +125,22 @@ class FileListTest {
                 "base/big: 5 bytes, the backup's file list says " + big.length,
                 "base/small: file missing");
     }
+
+    /** An XXH64 hash is kept as a number, yet reads back as the hex it was given; any other hash stays as given. */
+    @Test
+    void block_keepsEveryHashAsGiven() {
+        FileList.Block xx = new FileList.Block("00ff10a2b3c4d5e6", "b1");
+        assertThat(xx.hash()).isEqualTo("00ff10a2b3c4d5e6");
+        assertThat(xx.hashIs("00ff10a2b3c4d5e6")).isTrue();
+        assertThat(xx.hashIs("00ff10a2b3c4d5e7")).isFalse();
+        assertThat(xx.hashIs("00FF10A2B3C4D5E6")).as("hashes are lower-case hex").isFalse();
+        assertThat(xx).isEqualTo(new FileList.Block("00ff10a2b3c4d5e6", "b1")).isNotEqualTo(new FileList.Block(
+                "00ff10a2b3c4d5e6", "b2"));
+        String sha = "ab".repeat(32);
+        FileList.Block old = new FileList.Block(sha, "b1");
+        assertThat(old.hash()).isEqualTo(sha);
+        assertThat(old.hashIs(sha)).isTrue();
+        assertThat(new FileList.Block("00FF10A2B3C4D5E6", "b1").hash()).as("not lower-case: kept as a string")
+                .isEqualTo("00FF10A2B3C4D5E6");
+    }
 }
