@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,7 +30,6 @@ final class ChainRestore {
     // Blocks are checked on a thread of their own while the next ones are written (the data directory is removed
     // if any check fails); at most CHECKS_IN_FLIGHT copies wait.
     private static final int CHECKS_IN_FLIGHT = 4;
-    private final HexFormat hex = HexFormat.of();
     private final java.util.concurrent.Semaphore checks = new java.util.concurrent.Semaphore(CHECKS_IN_FLIGHT);
     private final java.util.concurrent.ExecutorService checker = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "keel-check-blocks");
@@ -168,12 +166,7 @@ final class ChainRestore {
      */
     private void keepMatching() throws IOException {
         List<FileList.Entry> files = target.values().stream().filter(e -> e.type() == FileList.Type.FILE).toList();
-        int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "keel-delta-hash");
-            t.setDaemon(true);
-            return t;
-        });
+        java.util.concurrent.ExecutorService pool = Workers.pool(Workers.count(), "keel-delta-hash");
         ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[FileList.MAX_BLOCK_SIZE]);
         try {
             List<java.util.concurrent.Future<java.util.BitSet>> matches = new java.util.ArrayList<>();
@@ -310,8 +303,8 @@ final class ChainRestore {
     /**
      * A full backup that Keel read from the data directory, which stores a {@link FrameIndex} of its tar: only the
      * frames holding a block the target still takes from it are fetched, decrypted and decompressed. Returns false,
-     * having read nothing of the tar, when the backup has no index, when every frame is needed (the whole tar then
-     * streams faster), or when the backup's own file list does not lay its tar out as the index says.
+     * having read nothing of the tar, when the backup has no index, when every frame is needed (then the tar is read
+     * whole, as without an index), or when the backup's own file list does not lay its tar out as the index says.
      */
     private boolean fromFrames(String layer, BackupReader reader) throws IOException {
         List<String> streams = reader.streams();
@@ -363,21 +356,35 @@ final class ChainRestore {
 
     /** The chunks (of these sizes) holding at least one stored byte of a {@code needed} frame. */
     private static java.util.BitSet storedChunks(FrameIndex frames, java.util.BitSet needed, long[] chunkSizes) {
-        java.util.BitSet chunks = new java.util.BitSet(chunkSizes.length);
-        int chunk = 0;
-        long chunkStart = 0;
+        ChunkMarks marks = new ChunkMarks(chunkSizes);
         for (int f = needed.nextSetBit(0); f >= 0; f = needed.nextSetBit(f + 1)) {
-            long from = frames.storedOffset(f);
-            long to = from + frames.storedLength(f);
-            while (chunk < chunkSizes.length && chunkStart + chunkSizes[chunk] <= from) {
-                chunkStart += chunkSizes[chunk++];
+            marks.add(frames.storedOffset(f), frames.storedOffset(f) + frames.storedLength(f));
+        }
+        return marks.marked;
+    }
+
+    /** The chunks of a stream (of these sizes) that hold a byte of the ranges added, which come in ascending order. */
+    private static final class ChunkMarks {
+        private final long[] sizes;
+        final java.util.BitSet marked;
+        private int chunk; // the first chunk that may hold the next range
+        private long chunkStart;
+
+        ChunkMarks(long[] sizes) {
+            this.sizes = sizes;
+            this.marked = new java.util.BitSet(sizes.length);
+        }
+
+        /** Marks the chunks holding bytes {@code [from, to)}: the one at {@code from}, and any the range runs on into. */
+        void add(long from, long to) {
+            while (chunk < sizes.length && chunkStart + sizes[chunk] <= from) {
+                chunkStart += sizes[chunk++];
             }
-            long start = chunkStart;
-            for (int c = chunk; c < chunkSizes.length && start < to; start += chunkSizes[c++]) {
-                chunks.set(c);
+            long at = chunkStart;
+            for (int c = chunk; c < sizes.length && at < to; at += sizes[c++]) {
+                marked.set(c);
             }
         }
-        return chunks;
     }
 
     /**
@@ -495,10 +502,8 @@ final class ChainRestore {
      * takes from it: the blocks lie in the stream one after the other, in {@code own} list order.
      */
     private java.util.BitSet wantedChunks(Map<String, FileList.Entry> own, String layer, long[] chunkSizes) {
-        java.util.BitSet wanted = new java.util.BitSet(chunkSizes.length);
+        ChunkMarks marks = new ChunkMarks(chunkSizes);
         long offset = 0;
-        int chunk = 0;
-        long chunkStart = 0;
         for (FileList.Entry e : own.values()) {
             FileList.Entry t = target.get(e.path());
             for (int i = 0; i < e.blocks().size(); i++) {
@@ -507,18 +512,12 @@ final class ChainRestore {
                 }
                 long end = offset + e.blockLength(i);
                 if (takes(t, e, i, layer) && !found(t, i)) {
-                    while (chunk < chunkSizes.length && chunkStart + chunkSizes[chunk] <= offset) {
-                        chunkStart += chunkSizes[chunk++];
-                    }
-                    long at = chunkStart;
-                    for (int c = chunk; c < chunkSizes.length && at < end; at += chunkSizes[c++]) {
-                        wanted.set(c); // the chunk at the block's start, and any it runs on into
-                    }
+                    marks.add(offset, end);
                 }
                 offset = end;
             }
         }
-        return wanted;
+        return marks.marked;
     }
 
     private void write(FileList.Entry e, int index, byte[] block, int length, String layer) throws IOException {
@@ -550,8 +549,7 @@ final class ChainRestore {
     }
 
     private void check(FileList.Entry e, int index, byte[] copy, String layer) throws IOException {
-        String expected = e.blocks().get(index).hash();
-        FileList.BlockHash algorithm = FileList.BlockHash.of(expected);
+        FileList.Block expected = e.blocks().get(index);
         try {
             checks.acquire();
         } catch (InterruptedException ie) {
@@ -560,7 +558,7 @@ final class ChainRestore {
         }
         checker.execute(() -> {
             try {
-                if (!hex.formatHex(algorithm.digest(copy, 0, copy.length)).equals(expected)) {
+                if (!expected.isHashOf(copy, 0, copy.length)) {
                     checkFailure = mismatch(e, index, layer);
                 }
             } finally {

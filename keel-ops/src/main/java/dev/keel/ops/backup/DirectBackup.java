@@ -33,7 +33,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -209,9 +208,8 @@ final class DirectBackup {
         } catch (SQLException e) {
             throw new IOException("pg_backup_start failed: " + e.getMessage().strip(), e);
         }
-        int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
         try (Pipeline pipeline = new Pipeline(out, framing, unchanged, backupId, sink, progress,
-                new Throttle(maxBytesPerSecond), threads)) {
+                new Throttle(maxBytesPerSecond), Workers.count())) {
             List<Item> files = walk(source.dataDir());
             pipeline.run(tasks(files));
             String stopLsn;
@@ -564,12 +562,22 @@ final class DirectBackup {
             this.stored = new byte[encoder == null ? CAPACITY : frame.capacity()];
         }
 
+        /** Where frame {@code i} of the task starts in its tar bytes. */
+        int frameStart(int i) {
+            return i == 0 ? 0 : cuts[i - 1];
+        }
+
+        /** The tar bytes frame {@code i} of the task holds. */
+        int frameLength(int i) {
+            return cuts[i] - frameStart(i);
+        }
+
         /**
          * Ends a frame at tar byte {@code at} of the task when it would hold at least {@value #FRAME} bytes, or
          * whenever {@code last} (the task's end).
          */
         void cut(int at, boolean last) {
-            int from = frameCount == 0 ? 0 : cuts[frameCount - 1];
+            int from = frameStart(frameCount);
             if (at - from >= FRAME || (last && at > from)) {
                 if (frameCount == cuts.length) {
                     cuts = java.util.Arrays.copyOf(cuts, frameCount * 2);
@@ -587,13 +595,13 @@ final class DirectBackup {
                 raw.get(0, stored, 0, length);
                 storedLength = length;
                 for (int i = 0; i < frameCount; i++) {
-                    frameStored[i] = cuts[i] - (i == 0 ? 0 : cuts[i - 1]);
+                    frameStored[i] = frameLength(i);
                 }
                 return;
             }
             long bound = 0;
             for (int i = 0; i < frameCount; i++) {
-                bound += encoder.maxFrame(cuts[i] - (i == 0 ? 0 : cuts[i - 1]));
+                bound += encoder.maxFrame(frameLength(i));
             }
             if (bound > frame.capacity()) { // many frames of incompressible data: room for the worst case
                 zero(frame, stored);
@@ -602,9 +610,8 @@ final class DirectBackup {
             }
             int out = 0;
             for (int i = 0; i < frameCount; i++) {
-                int from = i == 0 ? 0 : cuts[i - 1];
-                int n = cuts[i] - from;
-                frameStored[i] = encoder.frame(raw.slice(from, n), n, frame.slice(out, frame.capacity() - out));
+                int n = frameLength(i);
+                frameStored[i] = encoder.frame(raw.slice(frameStart(i), n), n, frame.slice(out, frame.capacity() - out));
                 out += frameStored[i];
             }
             storedLength = out;
@@ -674,11 +681,7 @@ final class DirectBackup {
             this.sink = sink;
             this.progress = progress;
             this.throttle = throttle;
-            this.pool = Executors.newFixedThreadPool(threads, r -> {
-                Thread t = new Thread(r, "keel-backup-read");
-                t.setDaemon(true);
-                return t;
-            });
+            this.pool = Workers.pool(threads, "keel-backup-read");
             for (int i = 0; i < threads + 2; i++) {
                 Slot s = new Slot(framing);
                 all.add(s);
@@ -728,7 +731,7 @@ final class DirectBackup {
                 throttle.acquire(slot.storedLength);
                 out.write(slot.stored, 0, slot.storedLength);
                 for (int i = 0; i < slot.frameCount; i++) {
-                    frames.add(slot.cuts[i] - (i == 0 ? 0 : slot.cuts[i - 1]), slot.frameStored[i]);
+                    frames.add(slot.frameLength(i), slot.frameStored[i]);
                 }
             } else {
                 throttle.acquire(slot.rawLength);

@@ -82,6 +82,14 @@ final class FileList {
             return other != null ? other.equals(hash) : isXxh64(hash) && HexFormat.fromHexDigitsToLong(hash) == xxh64;
         }
 
+        /** Whether {@code data[off, off + len)} has this block's hash: the one check of a block's bytes. */
+        boolean isHashOf(byte[] data, int off, int len) {
+            if (other == null) {
+                return BlockHash.XX.hash(data, off, len, 0L) == xxh64;
+            }
+            return HEX.formatHex(BlockHash.of(other).digest(data, off, len)).equals(other);
+        }
+
         String holder() {
             return holder;
         }
@@ -264,7 +272,6 @@ final class FileList {
      */
     static java.util.BitSet matchingBlocks(Path file, Entry e, byte[] block) throws IOException {
         java.util.BitSet matches = new java.util.BitSet(e.blocks().size());
-        HexFormat hex = HexFormat.of();
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
             long size = ch.size();
             for (int i = 0; i < e.blocks().size() && e.blockOffset(i) + e.blockLength(i) <= size; i++) {
@@ -273,8 +280,7 @@ final class FileList {
                 while (into.hasRemaining() && ch.read(into, e.blockOffset(i) + into.position()) > 0) {
                     // a block at a time
                 }
-                Block want = e.blocks().get(i);
-                if (!into.hasRemaining() && want.hashIs(hex.formatHex(BlockHash.of(want.hash()).digest(block, 0, length)))) {
+                if (!into.hasRemaining() && e.blocks().get(i).isHashOf(block, 0, length)) {
                     matches.set(i);
                 }
             }

@@ -110,7 +110,7 @@ public final class LogicalBackups {
 
     /** Jobs when the caller does not say: one per core, at most four. */
     public static int defaultJobs() {
-        return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        return Workers.count();
     }
 
     private static void checkJobs(int jobs) {
