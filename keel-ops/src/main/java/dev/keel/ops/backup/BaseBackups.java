@@ -170,39 +170,40 @@ public final class BaseBackups {
             }
         }
         String id = newId(repository, "full");
-        FileListCache.Copy listCopy = FileListCache.Copy.of(stateDir, id);
-        long t0 = System.nanoTime();
-        BackupWriter writer = BackupWriter.open(repository, id, compression); // no key yet: refused before pg_basebackup
-        long[] raw = {0};
-        java.util.Optional<Framing> framing = serverCompresses(serverVersion, pgBasebackup)
-                ? Framing.of(compression) : java.util.Optional.empty();
-        String log;
-        PgBackupManifest pgManifest = new PgBackupManifest();
-        if (framing.isPresent()) {
-            log = basebackup(spec, pgBasebackup, id, maxRateKb, serverCompression(framing.get()), in -> {
-                try (BackupWriter.ChunkOutputStream tar = writer.stream("base.tar", framing.get());
-                     FileList.Writer list = new FileList.Writer(listCopy.tee(writer.stream(FileList.STREAM)), id)) {
-                    raw[0] = storeFramed(in, tar, framing.get(), entry -> {
-                        list.add(entry);
-                        pgManifest.add(entry);
-                    }, id, progress);
-                }
-            });
-        } else {
-            log = basebackup(spec, pgBasebackup, id, maxRateKb, List.of(), in -> {
-                try (OutputStream tar = writer.stream("base.tar");
-                     FileList.Writer list = new FileList.Writer(listCopy.tee(writer.stream(FileList.STREAM)), id)) {
-                    // The tar is stored exactly as sent; the index reads the same bytes on their way through.
-                    CountingInputStream through = new CountingInputStream(in, tar, n -> progress.set(raw[0] = n));
-                    TarIndexer.index(through, (path, index, hash, block, length) -> id, list::add);
-                    through.transferTo(OutputStream.nullOutputStream());
-                }
-            });
+        try (FileListCache.Copy listCopy = FileListCache.Copy.of(stateDir, id)) { // a failed backup leaves no copy
+            long t0 = System.nanoTime();
+            BackupWriter writer = BackupWriter.open(repository, id, compression); // no key yet: refused before pg_basebackup
+            long[] raw = {0};
+            java.util.Optional<Framing> framing = serverCompresses(serverVersion, pgBasebackup)
+                    ? Framing.of(compression) : java.util.Optional.empty();
+            String log;
+            PgBackupManifest pgManifest = new PgBackupManifest();
+            if (framing.isPresent()) {
+                log = basebackup(spec, pgBasebackup, id, maxRateKb, serverCompression(framing.get()), in -> {
+                    try (BackupWriter.ChunkOutputStream tar = writer.stream("base.tar", framing.get());
+                         FileList.Writer list = new FileList.Writer(listCopy.tee(writer.stream(FileList.STREAM)), id)) {
+                        raw[0] = storeFramed(in, tar, framing.get(), entry -> {
+                            list.add(entry);
+                            pgManifest.add(entry);
+                        }, id, progress);
+                    }
+                });
+            } else {
+                log = basebackup(spec, pgBasebackup, id, maxRateKb, List.of(), in -> {
+                    try (OutputStream tar = writer.stream("base.tar");
+                         FileList.Writer list = new FileList.Writer(listCopy.tee(writer.stream(FileList.STREAM)), id)) {
+                        // The tar is stored exactly as sent; the index reads the same bytes on their way through.
+                        CountingInputStream through = new CountingInputStream(in, tar, n -> progress.set(raw[0] = n));
+                        TarIndexer.index(through, (path, index, hash, block, length) -> id, list::add);
+                        through.transferTo(OutputStream.nullOutputStream());
+                    }
+                });
+            }
+            Map<String, String> meta = metadata("full", log, serverVersion, t0);
+            meta.put("engine", Engine.PG_BASEBACKUP.id());
+            // An uncompressed tar holds pg_basebackup's own backup_manifest; a compressed one does not, so Keel's is stored.
+            return completeFull(writer, meta, framing.isPresent() ? pgManifest : null, listCopy, raw[0]);
         }
-        Map<String, String> meta = metadata("full", log, serverVersion, t0);
-        meta.put("engine", Engine.PG_BASEBACKUP.id());
-        // An uncompressed tar holds pg_basebackup's own backup_manifest; a compressed one does not, so Keel's is stored.
-        return completeFull(writer, meta, framing.isPresent() ? pgManifest : null, listCopy, raw[0]);
     }
 
     /** A backup taken by {@link DirectBackup} over an open connection, from the source its probe found. */
@@ -257,32 +258,33 @@ public final class BaseBackups {
                                      Compression compression, String serverVersion, Progress progress, Path stateDir,
                                      long maxRateKb) {
         String id = newId(repository, "full");
-        FileListCache.Copy listCopy = FileListCache.Copy.of(stateDir, id);
-        long t0 = System.nanoTime();
-        BackupWriter writer = BackupWriter.open(repository, id, compression);
-        Framing framing = Framing.of(compression).orElse(null);
-        PgBackupManifest pgManifest = new PgBackupManifest();
-        DirectBackup.Copied copied;
-        try (OutputStream tar = framing != null ? writer.stream("base.tar", framing) : writer.stream("base.tar");
-             FileList.Writer list = new FileList.Writer(listCopy.tee(writer.stream(FileList.STREAM)), id)) {
-            copied = DirectBackup.copy(c, source, id, tar, framing, null, entry -> {
-                list.add(entry);
-                pgManifest.add(entry);
-            }, progress, maxRateKb * 1024);
-            if (framing != null) {
-                ((BackupWriter.ChunkOutputStream) tar).decodedBytes(copied.tarBytes());
+        try (FileListCache.Copy listCopy = FileListCache.Copy.of(stateDir, id)) { // a failed backup leaves no copy
+            long t0 = System.nanoTime();
+            BackupWriter writer = BackupWriter.open(repository, id, compression);
+            Framing framing = Framing.of(compression).orElse(null);
+            PgBackupManifest pgManifest = new PgBackupManifest();
+            DirectBackup.Copied copied;
+            try (OutputStream tar = framing != null ? writer.stream("base.tar", framing) : writer.stream("base.tar");
+                 FileList.Writer list = new FileList.Writer(listCopy.tee(writer.stream(FileList.STREAM)), id)) {
+                copied = DirectBackup.copy(c, source, id, tar, framing, null, entry -> {
+                    list.add(entry);
+                    pgManifest.add(entry);
+                }, progress, maxRateKb * 1024);
+                if (framing != null) {
+                    ((BackupWriter.ChunkOutputStream) tar).decodedBytes(copied.tarBytes());
+                }
+            } catch (IOException e) {
+                throw copyFailed(id, source, e);
             }
-        } catch (IOException e) {
-            throw copyFailed(id, source, e);
+            try (OutputStream frames = writer.stream(FrameIndex.STREAM)) {
+                copied.frames().write(frames);
+            } catch (IOException e) {
+                throw copyFailed(id, source, e);
+            }
+            Map<String, String> meta = metadata("full", copied.startLsn(), copied.stopLsn(), copied.timeline(), serverVersion, t0);
+            meta.put("engine", Engine.DIRECT.id());
+            return completeFull(writer, meta, pgManifest, listCopy, copied.tarBytes());
         }
-        try (OutputStream frames = writer.stream(FrameIndex.STREAM)) {
-            copied.frames().write(frames);
-        } catch (IOException e) {
-            throw copyFailed(id, source, e);
-        }
-        Map<String, String> meta = metadata("full", copied.startLsn(), copied.stopLsn(), copied.timeline(), serverVersion, t0);
-        meta.put("engine", Engine.DIRECT.id());
-        return completeFull(writer, meta, pgManifest, listCopy, copied.tarBytes());
     }
 
     /** Stores PostgreSQL's manifest (when given) and marks a full backup complete. */
@@ -392,30 +394,31 @@ public final class BaseBackups {
             }
         }
         String id = increment.id;
-        FileListCache.Copy listCopy = FileListCache.Copy.of(stateDir, id);
-        long t0 = System.nanoTime();
-        BackupWriter writer = BackupWriter.open(repository, id, compression);
-        String log = basebackup(spec, pgBasebackup, id, maxRateKb, List.of(), in -> {
-            try (OutputStream blocks = writer.stream(BLOCKS_STREAM);
-                 FileList.Writer list = new FileList.Writer(listCopy.tee(writer.stream(FileList.STREAM)), id)) {
-                CountingInputStream counted = new CountingInputStream(in, null, n -> progress.set(increment.sourceBytes = n));
-                TarIndexer.index(counted, (path, index, hash, block, length) -> {
-                    String older = increment.unchanged(path, index, hash, length);
-                    if (older != null) {
-                        return older;
-                    }
-                    blocks.write(block, 0, length);
-                    return id;
-                }, entry -> {
-                    list.add(entry);
-                    increment.count(entry);
-                });
-                counted.transferTo(OutputStream.nullOutputStream());
-            }
-        });
-        Map<String, String> meta = metadata("incr", log, serverVersion, t0);
-        meta.put("engine", Engine.PG_BASEBACKUP.id());
-        return increment.complete(repository, writer, meta, listCopy);
+        try (FileListCache.Copy listCopy = FileListCache.Copy.of(stateDir, id)) { // a failed backup leaves no copy
+            long t0 = System.nanoTime();
+            BackupWriter writer = BackupWriter.open(repository, id, compression);
+            String log = basebackup(spec, pgBasebackup, id, maxRateKb, List.of(), in -> {
+                try (OutputStream blocks = writer.stream(BLOCKS_STREAM);
+                     FileList.Writer list = new FileList.Writer(listCopy.tee(writer.stream(FileList.STREAM)), id)) {
+                    CountingInputStream counted = new CountingInputStream(in, null, n -> progress.set(increment.sourceBytes = n));
+                    TarIndexer.index(counted, (path, index, hash, block, length) -> {
+                        String older = increment.unchanged(path, index, hash, length);
+                        if (older != null) {
+                            return older;
+                        }
+                        blocks.write(block, 0, length);
+                        return id;
+                    }, entry -> {
+                        list.add(entry);
+                        increment.count(entry);
+                    });
+                    counted.transferTo(OutputStream.nullOutputStream());
+                }
+            });
+            Map<String, String> meta = metadata("incr", log, serverVersion, t0);
+            meta.put("engine", Engine.PG_BASEBACKUP.id());
+            return increment.complete(repository, writer, meta, listCopy);
+        }
     }
 
     /** An incremental backup read by {@link DirectBackup}: every file read, only the changed blocks stored. */
@@ -424,26 +427,27 @@ public final class BaseBackups {
                                                        String serverVersion, Increment increment, Progress progress,
                                                        Path stateDir, long maxRateKb) {
         String id = increment.id;
-        FileListCache.Copy listCopy = FileListCache.Copy.of(stateDir, id);
-        long t0 = System.nanoTime();
-        BackupWriter writer = BackupWriter.open(repository, id, compression);
-        PgBackupManifest pgManifest = new PgBackupManifest();
-        DirectBackup.Copied copied;
-        try (OutputStream blocks = writer.stream(BLOCKS_STREAM);
-             FileList.Writer list = new FileList.Writer(listCopy.tee(writer.stream(FileList.STREAM)), id)) {
-            copied = DirectBackup.copy(c, source, id, blocks, null, increment::unchanged, entry -> {
-                list.add(entry);
-                pgManifest.add(entry);
-                increment.count(entry);
-            }, progress, maxRateKb * 1024);
-        } catch (IOException e) {
-            throw copyFailed(id, source, e);
+        try (FileListCache.Copy listCopy = FileListCache.Copy.of(stateDir, id)) { // a failed backup leaves no copy
+            long t0 = System.nanoTime();
+            BackupWriter writer = BackupWriter.open(repository, id, compression);
+            PgBackupManifest pgManifest = new PgBackupManifest();
+            DirectBackup.Copied copied;
+            try (OutputStream blocks = writer.stream(BLOCKS_STREAM);
+                 FileList.Writer list = new FileList.Writer(listCopy.tee(writer.stream(FileList.STREAM)), id)) {
+                copied = DirectBackup.copy(c, source, id, blocks, null, increment::unchanged, entry -> {
+                    list.add(entry);
+                    pgManifest.add(entry);
+                    increment.count(entry);
+                }, progress, maxRateKb * 1024);
+            } catch (IOException e) {
+                throw copyFailed(id, source, e);
+            }
+            increment.sourceBytes = copied.tarBytes();
+            Map<String, String> meta = metadata("incr", copied.startLsn(), copied.stopLsn(), copied.timeline(), serverVersion, t0);
+            meta.put("engine", Engine.DIRECT.id());
+            storePgManifest(writer, pgManifest, meta);
+            return increment.complete(repository, writer, meta, listCopy);
         }
-        increment.sourceBytes = copied.tarBytes();
-        Map<String, String> meta = metadata("incr", copied.startLsn(), copied.stopLsn(), copied.timeline(), serverVersion, t0);
-        meta.put("engine", Engine.DIRECT.id());
-        storePgManifest(writer, pgManifest, meta);
-        return increment.complete(repository, writer, meta, listCopy);
     }
 
     /**

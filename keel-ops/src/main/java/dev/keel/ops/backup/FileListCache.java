@@ -50,7 +50,7 @@ final class FileListCache {
                 Files.createDirectories(stateDir);
                 Files.setPosixFilePermissions(stateDir, PosixFilePermissions.fromString("rwx------"));
                 try (var stale = Files.newDirectoryStream(stateDir, ".*.files.tmp")) {
-                    for (Path p : stale) { // left by a backup that failed (one backup at a time per project)
+                    for (Path p : stale) { // left by a backup that was killed (one backup at a time per project)
                         Files.deleteIfExists(p);
                     }
                 }

@@ -225,9 +225,13 @@ class IncrementalChainTest {
                 """.formatted(tar));
         ConnectionSpec spec = new ConnectionSpec("127.0.0.1", 1, "db", "u", null, Map.of());
 
-        assertThatThrownBy(() -> BaseBackups.full(spec, tool, repo, Compression.ZSTD, "15", Progress.silent()))
+        Path state = tmp.resolve("state");
+        assertThatThrownBy(() -> BaseBackups.full(spec, tool, repo, Compression.ZSTD, "15", Progress.silent(), state, 0))
                 .isInstanceOf(BackupException.class).hasMessageContaining("server closed the connection");
         assertThat(BackupCatalog.list(repo)).filteredOn(b -> b.status() == BackupCatalog.Status.COMPLETE).hasSize(1);
+        try (Stream<Path> kept = Files.list(state)) {
+            assertThat(kept).as("no file list kept for it, not even the part streamed before it failed").isEmpty();
+        }
     }
 
     private String take(Map<String, byte[]> files, boolean incremental) throws IOException {
