@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -14,7 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -378,39 +376,13 @@ class RetentionTest {
     }
 
     /** A real repository that "crashes" (throws) on the delete after the first {@code allowed} ones. */
-    private static final class CrashingRepository implements Repository {
-        private final Repository real;
+    private static final class CrashingRepository extends ForwardingRepository {
         private final int allowed;
         final List<String> deleted = new ArrayList<>();
 
         CrashingRepository(Repository real, int allowed) {
-            this.real = real;
+            super(real);
             this.allowed = allowed;
-        }
-
-        @Override
-        public void put(String path, byte[] bytes) {
-            real.put(path, bytes);
-        }
-
-        @Override
-        public void put(String path, InputStream in) {
-            real.put(path, in);
-        }
-
-        @Override
-        public Optional<byte[]> get(String path) {
-            return real.get(path);
-        }
-
-        @Override
-        public boolean exists(String path) {
-            return real.exists(path);
-        }
-
-        @Override
-        public List<String> list(String prefix) {
-            return real.list(prefix);
         }
 
         @Override
