@@ -569,9 +569,9 @@ final class BackupCommands {
             Recovery.Plan plan = target == null ? null : Recovery.plan(repo, target, id);
             String backup = plan != null ? plan.backupId() : id != null ? id : latest(repo);
             PrivateKey key = privateKey(project, keyFile);
-            long kept;
+            BaseBackups.Restored restored;
             try (LazyProgress progress = new LazyProgress(cli, "restore", restoreBytes(repo, backup))) {
-                kept = BaseBackups.restore(repo, backup, key, dataDir, force, progress, maxBytes, delta);
+                restored = BaseBackups.restore(repo, backup, key, dataDir, force, progress, maxBytes, delta);
                 progress.finish();
             }
             Optional<Path> keyPath = keyFile != null ? Optional.of(keyFile)
@@ -595,11 +595,14 @@ final class BackupCommands {
             if (cli.json()) {
                 cli.printJson(Cli.ordered("backup", backup, "dataDir", dataDir.toString(), "url", url,
                         "target", target == null ? null : describe(target), "recoveredTo", recoveredTo,
-                        "lastTransactionTime", lastTransaction, "stopped", stopped, "keptBytes", kept));
+                        "lastTransactionTime", lastTransaction, "stopped", stopped, "keptBytes", restored.keptBytes(),
+                        "writtenBytes", restored.writtenBytes()));
             } else {
                 if (delta) {
-                    cli.out().println("Delta: " + Progress.Unit.BYTES.format(kept) + " of "
-                            + Progress.Unit.BYTES.format(restoreBytes(repo, backup)) + " were already in place.");
+                    // of the files' bytes: the backup's size also counts its tar headers and padding
+                    cli.out().println("Delta: " + Progress.Unit.BYTES.format(restored.keptBytes()) + " of "
+                            + Progress.Unit.BYTES.format(restored.keptBytes() + restored.writtenBytes())
+                            + " were already in place.");
                 }
                 cli.out().println("Restored " + backup + " into " + dataDir + (target == null ? " (consistent at LSN " + recoveredTo + ")."
                         : start ? "; replayed the archive to " + describe(target) + ": LSN " + recoveredTo

@@ -99,6 +99,8 @@ class BackupCommandIT {
         assertThat(delta.exitCode()).as(delta.all()).isZero();
         assertThat(JSON.readTree(delta.out()).get("keptBytes").asLong()).as("the server ran, but most blocks are as restored")
                 .isGreaterThan(b.get("sizeBytes").asLong() / 2);
+        assertThat(JSON.readTree(delta.out()).get("writtenBytes").asLong()).as("what the server changed is written back")
+                .isPositive();
 
         try (Stream<Path> chunks = Files.walk(dir.resolve(".keel/backups/backups/" + id))) { // the latest, which verify takes
             Path chunk = chunks.filter(f -> f.toString().endsWith(".chunk")).findFirst().orElseThrow();

@@ -144,6 +144,13 @@ public final class BaseBackups {
     private static final String OTHER_ENGINE = "set backup.engine: auto or pg_basebackup in keel.yaml (or --engine)";
 
     /**
+     * What a restore did to the data directory: the bytes of file data it found in place (a delta restore's), and
+     * those it wrote. Together they are the files' bytes, whatever the backup's tar held besides.
+     */
+    public record Restored(long keptBytes, long writtenBytes) {
+    }
+
+    /**
      * Takes a full backup; with a {@code stateDir}, its file list is also kept there (see {@link FileListCache}),
      * so the next incremental backup needs no private key. {@code maxRateKb} above 0 caps what the server sends
      * per second ({@code backup.max-rate}; with server-side compression, the compressed bytes).
@@ -756,9 +763,9 @@ public final class BaseBackups {
      * directory that is not empty is brought to the backup's state in place ({@code keel restore --delta}): what the
      * backup does not hold is removed, and only the blocks that differ from the backup's are written. A delta restore
      * that fails part-way removes {@code global/pg_control}, so the half-restored directory cannot be started, and
-     * leaves the rest for the next attempt. Returns the bytes found in place (0 without {@code delta}).
+     * leaves the rest for the next attempt. Returns the bytes found in place (none without {@code delta}) and written.
      */
-    public static long restore(Repository repository, String id, PrivateKey key, Path dataDir, boolean force,
+    public static Restored restore(Repository repository, String id, PrivateKey key, Path dataDir, boolean force,
                                Progress progress, long maxBytesPerSecond, boolean delta) {
         if (Files.exists(dataDir, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dataDir)) {
             throw new BackupException(dataDir + " is not a directory", "name a directory for the data",
@@ -798,7 +805,7 @@ public final class BaseBackups {
                 }
             }
         }
-        long kept = 0;
+        Restored restored;
         try {
             if (force && !reuse && Files.exists(dataDir)) {
                 Directories.deleteTree(dataDir);
@@ -806,9 +813,10 @@ public final class BaseBackups {
             Files.createDirectories(dataDir);
             Files.setPosixFilePermissions(dataDir, RestoreWriter.DIR_MODE);
             if (chain.size() > 1 || reuse) {
-                kept = ChainRestore.restore(chain, readers, dataDir, progress, new Throttle(maxBytesPerSecond), reuse);
+                restored = ChainRestore.restore(chain, readers, dataDir, progress, new Throttle(maxBytesPerSecond), reuse);
             } else {
-                TarExtractor.extract(reader, id, dataDir, progress, new Throttle(maxBytesPerSecond));
+                restored = new Restored(0, TarExtractor.extract(reader, id, dataDir, progress,
+                        new Throttle(maxBytesPerSecond)));
             }
             Path manifest = dataDir.resolve(PgBackupManifest.NAME);
             if (reader.streams().contains(PgBackupManifest.NAME) && !Files.exists(manifest)) {
@@ -838,7 +846,7 @@ public final class BaseBackups {
             throw new BackupException("restore of " + id + " into " + dataDir + " failed: " + e.getMessage()
                     + " (nothing was left behind)", null, KeelException.RUNTIME, e);
         }
-        return kept;
+        return restored;
     }
 
     /**

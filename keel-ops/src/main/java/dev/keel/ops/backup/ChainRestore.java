@@ -53,17 +53,13 @@ final class ChainRestore {
     }
 
     /** {@code chain} is full backup first, the target last; {@code readers} has an open reader for each. */
-    static void restore(List<String> chain, Map<String, BackupReader> readers, Path dataDir, Progress progress,
-                        Throttle throttle) throws IOException {
-        restore(chain, readers, dataDir, progress, throttle, false);
-    }
-
     /**
-     * As {@link #restore(List, Map, Path, Progress, Throttle)}; with {@code reuse}, {@code dataDir} may hold an older
+     * {@code chain} is full backup first, the target last; {@code readers} has an open reader for each. With
+     * {@code reuse}, {@code dataDir} may hold an older
      * state of the same cluster (a delta restore): what the target does not list is removed, and every block of a
-     * listed file whose hash already matches is kept instead of written. Returns the bytes kept.
+     * listed file whose hash already matches is kept instead of written. Returns the bytes kept and written.
      */
-    static long restore(List<String> chain, Map<String, BackupReader> readers, Path dataDir, Progress progress,
+    static BaseBackups.Restored restore(List<String> chain, Map<String, BackupReader> readers, Path dataDir, Progress progress,
                         Throttle throttle, boolean reuse) throws IOException {
         String id = chain.get(chain.size() - 1);
         Map<String, FileList.Entry> target = FileList.read(readers.get(id).stream(FileList.STREAM), id);
@@ -119,7 +115,7 @@ final class ChainRestore {
             throw BackupException.runtime("restoring backup " + id + " wrote " + r.blocksWritten + " of " + expected
                     + " blocks", "restore an older backup", null);
         }
-        return r.kept;
+        return new BaseBackups.Restored(r.kept, r.written - r.kept);
     }
 
     /**

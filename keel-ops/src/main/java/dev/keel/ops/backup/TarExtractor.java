@@ -62,8 +62,11 @@ final class TarExtractor {
         this.progress = progress;
     }
 
-    /** Extracts stream {@code base.tar} of {@code reader} into {@code dataDir}, which exists and is empty. */
-    static void extract(BackupReader reader, String backupId, Path dataDir, Progress progress, Throttle throttle)
+    /**
+     * Extracts stream {@code base.tar} of {@code reader} into {@code dataDir}, which exists and is empty; returns the
+     * bytes of file data written.
+     */
+    static long extract(BackupReader reader, String backupId, Path dataDir, Progress progress, Throttle throttle)
             throws IOException {
         TarExtractor x = new TarExtractor(backupId, dataDir, progress, throttle);
         try (BackupReader.Chunks chunks = reader.chunks("base.tar"); RestoreWriter writer = x.writer) {
@@ -71,6 +74,7 @@ final class TarExtractor {
             x.run(chunks);
             writer.finish();
         }
+        return x.total;
     }
 
     private void run(BackupReader.Chunks chunks) throws IOException {

@@ -168,11 +168,14 @@ class IncrementalBackupsIT {
         sql("update orders set ref = 'after' where id <= 10");
         BaseBackups.IncrementalResult incr = incr();
 
-        long kept = BaseBackups.restore(repo, incr.backup().id(), key, data, false, Progress.silent(), 0, true);
+        BaseBackups.Restored restored = BaseBackups.restore(repo, incr.backup().id(), key, data, false, Progress.silent(),
+                0, true);
+        long kept = restored.keptBytes();
 
         long archiveSize = bytes.length;
         assertThat(kept).as("the archive table, all but its damaged block").isGreaterThan(archiveSize - FileList.BLOCK_SIZE);
         assertThat(kept).isLessThan(incr.sourceBytes());
+        assertThat(kept + restored.writtenBytes()).as("every listed byte kept or written once").isEqualTo(listedBytes(data));
         assertThat(data.resolve("base/extra")).doesNotExist();
         assertThat(data.resolve("stray")).doesNotExist();
         assertVerifies(data);
@@ -180,7 +183,7 @@ class IncrementalBackupsIT {
         Files.delete(repo.root().resolve(Names.chunk(incr.backup().id(), BaseBackups.BLOCKS_STREAM, 0)));
         assertThat(BaseBackups.restore(repo, incr.backup().id(), key, data, false, Progress.silent(), 0, true))
                 .as("everything in place: no backup is read, so no missing chunk is noticed")
-                .isEqualTo(listedBytes(data));
+                .isEqualTo(new BaseBackups.Restored(listedBytes(data), 0));
         try (Connection c = startRestored(data); Statement st = c.createStatement()) {
             assertThat(longOf(st, "select count(*) from orders where ref = 'after'")).isEqualTo(10);
             assertThat(longOf(st, "select count(*) from archive where ref <> md5(id::text)")).isZero();
@@ -221,7 +224,7 @@ class IncrementalBackupsIT {
         int chunks = BackupReader.open(repo, full.id(), key).chunkSizes("base.tar").length;
         assertThat(chunks).as("the tar spans several chunks").isGreaterThanOrEqualTo(4);
 
-        long kept = BaseBackups.restore(counting, full.id(), key, data, false, Progress.silent(), 0, true);
+        long kept = BaseBackups.restore(counting, full.id(), key, data, false, Progress.silent(), 0, true).keptBytes();
 
         assertThat(kept).isGreaterThan(listedBytes(data) - 2 * FileList.BLOCK_SIZE);
         assertThat(counting.fetched(full.id(), "base.tar")).as("chunks of %d fetched", chunks).isBetween(1L, 2L);

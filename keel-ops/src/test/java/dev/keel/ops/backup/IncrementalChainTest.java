@@ -123,8 +123,9 @@ class IncrementalChainTest {
         byte[] damaged = v1.get("base/1/big").clone();
         damaged[mib + 3] ^= 1;
         Files.write(dir.resolve("base/1/big"), damaged);
-        long kept = BaseBackups.restore(repo, full, key, dir, false, Progress.silent(), 0, true);
-        assertThat(kept).as("all but the damaged MiB").isEqualTo(mib + 5000 + 3 + 100 + 0L);
+        BaseBackups.Restored restored = BaseBackups.restore(repo, full, key, dir, false, Progress.silent(), 0, true);
+        assertThat(restored.keptBytes()).as("all but the damaged MiB").isEqualTo(mib + 5000 + 3 + 100 + 0L);
+        assertThat(restored.writtenBytes()).as("the damaged MiB").isEqualTo(mib);
         assertThat(Files.readAllBytes(dir.resolve("base/1/big"))).isEqualTo(v1.get("base/1/big"));
 
         Map<String, byte[]> v2 = new TreeMap<>(v1);
