@@ -2,7 +2,6 @@ package dev.keel.cli;
 
 import dev.keel.core.KeelException;
 import dev.keel.core.connect.ConnectionSpec;
-import dev.keel.core.connect.Connections;
 import dev.keel.core.progress.Progress;
 import dev.keel.core.project.Project;
 import dev.keel.core.project.Target;
@@ -224,30 +223,33 @@ final class BackupCommands {
     /**
      * What a physical backup of the target needs, gathered before anything is written: WAL archiving checked (and
      * on the embedded default turned on), the connection, the server's version, the cluster's size for the
-     * progress bar, and pg_basebackup.
+     * progress bar, and pg_basebackup. The connection stays open for the backup, which takes it over
+     * ({@link BaseBackups}): each connection costs an authentication. Closing the source closes it.
      */
-    record Source(ConnectionSpec spec, String version, long estimate, Path tool) {
+    record Source(ConnectionSpec spec, Connection connection, String version, long estimate, Path tool)
+            implements AutoCloseable {
         static Source prepare(Cli cli, Project project, LocalRepository repo) throws SQLException {
-            Target target = cli.target();
-            ConnectionSpec cs = target.spec(cli::status);
-            String version;
-            long estimate;
-            Connection c = Connections.open(cs); // one connection for all of it: each costs an authentication
-            try {
-                if (WalCommands.ensureArchiving(cli, project, target, repo, c)) {
-                    c.close();
-                    cs = target.spec(cli::status); // restarted
-                    c = Connections.open(cs);
-                }
-                version = c.getMetaData().getDatabaseProductVersion();
-                estimate = BaseBackups.clusterBytes(c);
-            } finally {
-                c.close();
-            }
             Path tool = BinaryLocator.clientProgram("pg_basebackup", null).orElseThrow(() -> new KeelException(
                     "pg_basebackup is not installed", "install it (Debian: apt-get install postgresql-client-15)",
                     KeelException.RUNTIME, null));
-            return new Source(cs, version, estimate, tool);
+            Target target = cli.target();
+            Connection c = target.connect(cli::status);
+            try {
+                if (WalCommands.ensureArchiving(cli, project, target, repo, c)) {
+                    c.close();
+                    c = target.connect(cli::status); // restarted
+                }
+                return new Source(target.spec(cli::status), c, c.getMetaData().getDatabaseProductVersion(),
+                        BaseBackups.clusterBytes(c), tool);
+            } catch (SQLException | RuntimeException e) {
+                c.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws SQLException {
+            connection.close();
         }
     }
 
@@ -273,11 +275,11 @@ final class BackupCommands {
             LocalRepository repo = repository(project);
             BackupKeys.currentPublicKey(repo); // no key yet: refuse before anything starts
             BackupWriter.warmUp();
-            Source source = Source.prepare(cli, project, repo);
             BaseBackups.Result r;
-            try (LazyProgress progress = new LazyProgress(cli, "backup", source.estimate())) {
-                r = BaseBackups.full(source.spec(), source.tool(), repo, compression(project), source.version(), progress,
-                        stateDir(project), rateKb, how);
+            try (Source source = Source.prepare(cli, project, repo);
+                 LazyProgress progress = new LazyProgress(cli, "backup", source.estimate())) {
+                r = BaseBackups.full(source.spec(), source.connection(), source.tool(), repo, compression(project),
+                        source.version(), progress, stateDir(project), rateKb, how);
                 progress.finish();
             }
             if (cli.json()) {

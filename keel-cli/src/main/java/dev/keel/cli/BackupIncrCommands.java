@@ -76,10 +76,10 @@ final class BackupIncrCommands {
                 throw new KeelException("there is no complete full backup to take an incremental backup on",
                         "run keel backup full first", KeelException.USAGE, null);
             }
-            BackupCommands.Source source = BackupCommands.Source.prepare(cli, project, repo);
             BaseBackups.IncrementalResult r;
-            try (BackupCommands.LazyProgress progress = new BackupCommands.LazyProgress(cli, "backup", source.estimate())) {
-                r = BaseBackups.incremental(source.spec(), source.tool(), repo, BackupCommands.compression(project),
+            try (BackupCommands.Source source = BackupCommands.Source.prepare(cli, project, repo);
+                 BackupCommands.LazyProgress progress = new BackupCommands.LazyProgress(cli, "backup", source.estimate())) {
+                r = BaseBackups.incremental(source.spec(), source.connection(), source.tool(), repo, BackupCommands.compression(project),
                         source.version(), key, parent, progress, BackupCommands.stateDir(project), rateKb, how);
                 progress.finish();
             }

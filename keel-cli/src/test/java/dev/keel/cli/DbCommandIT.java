@@ -126,6 +126,58 @@ class DbCommandIT {
     }
 
     @Test
+    void commands_connectStraightToTheirDatabase_andCreateItWhenItIsGone() throws Exception {
+        JsonNode status = JSON.readTree(Run.keel("db", "start", "--json", "--project", project).out());
+        String url = "jdbc:postgresql://127.0.0.1:" + status.get("port").asInt() + "/template1"; // counted on neither
+        String database = status.get("database").asText();
+        String password = Files.readString(dir.resolve(".keel/pg/password")).strip();
+        assertThat(Run.keel("inspect", "--project", project).exitCode()).isZero(); // creates the database
+        try (Connection c = DriverManager.getConnection(url, "keel", password)) {
+            long[] before = settledSessions(c, database);
+            assertThat(Run.keel("inspect", "--project", project).exitCode()).isZero();
+            long[] after = before;
+            for (int i = 0; i < 50 && after[0] == before[0]; i++) { // a session is counted as its backend ends
+                Thread.sleep(100);
+                after = sessions(c, database);
+            }
+            assertThat(after[0]).as("sessions on " + database).isGreaterThan(before[0]);
+            assertThat(after[1]).as("sessions on postgres").isEqualTo(before[1]);
+            try (Statement st = c.createStatement()) {
+                st.execute("DROP DATABASE \"" + database + "\" WITH (FORCE)");
+            }
+        }
+        Run again = Run.keel("inspect", "--json", "--project", project);
+        assertThat(again.exitCode()).isZero();
+        assertThat(JSON.readTree(again.out()).at("/counts/tables").asInt()).isZero();
+    }
+
+    /** {@link #sessions} once two readings 300 ms apart agree: every earlier session has been counted. */
+    private static long[] settledSessions(Connection c, String database) throws Exception {
+        long[] last = sessions(c, database);
+        for (int i = 0; i < 20; i++) {
+            Thread.sleep(300);
+            long[] now = sessions(c, database);
+            if (java.util.Arrays.equals(now, last)) {
+                return now;
+            }
+            last = now;
+        }
+        return last;
+    }
+
+    /** Sessions so far on {@code database} and on postgres, from a fresh statistics snapshot. */
+    private static long[] sessions(Connection c, String database) throws Exception {
+        try (Statement st = c.createStatement()) {
+            st.execute("SELECT pg_stat_clear_snapshot()");
+            try (ResultSet rs = st.executeQuery("SELECT coalesce(sum(sessions) FILTER (WHERE datname = '" + database
+                    + "'), 0), coalesce(sum(sessions) FILTER (WHERE datname = 'postgres'), 0) FROM pg_stat_database")) {
+                rs.next();
+                return new long[] {rs.getLong(1), rs.getLong(2)};
+            }
+        }
+    }
+
+    @Test
     void destroy_withoutYesAndWithoutATerminal_refusesAndKeepsEverything() {
         Run.keel("db", "start", "--project", project);
         Run run = Run.keel("db", "destroy", "--project", project);

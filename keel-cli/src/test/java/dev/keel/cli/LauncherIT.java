@@ -91,7 +91,7 @@ class LauncherIT {
     }
 
     /**
-     * The crypto provider's and zstd-jni's native libraries are unpacked from the jar once per build, and every
+     * The native libraries of the crypto provider, zstd-jni and lz4-java are unpacked from the jar once per build, and every
      * JVM the launcher starts is pointed at them (instead of each unpacking 10 MB into /tmp).
      */
     @Test
@@ -107,7 +107,7 @@ class LauncherIT {
         assertThat(first.code()).as(first.err()).isZero();
         try (Stream<Path> files = Files.list(nativeDir)) {
             assertThat(files.map(f -> f.getFileName().toString()))
-                    .contains("libamazonCorrettoCryptoProvider.so", "complete")
+                    .contains("libamazonCorrettoCryptoProvider.so", "liblz4-java.so", "complete")
                     .anyMatch(n -> n.matches("libzstd-jni-.*\\.so"));
         }
         assertThat(first.err()).contains("java.library.path = " + nativeDir)

@@ -1,12 +1,14 @@
 package dev.keel.core.project;
 
 import dev.keel.core.KeelException;
+import dev.keel.core.connect.ConnectionFailedException;
 import dev.keel.core.connect.ConnectionSpec;
 import dev.keel.core.connect.Connections;
 import dev.keel.embedded.EmbeddedException;
 import dev.keel.embedded.EmbeddedPostgres;
 import dev.keel.embedded.ServerStatus;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -17,10 +19,16 @@ import java.util.function.Consumer;
  */
 public final class Target {
 
+    /** PostgreSQL's SQLSTATE for a database that does not exist. */
+    private static final String MISSING_DATABASE = "3D000";
+
     private final String name;
     private final ConnectionSpec remote;
     private final Project project;
     private final String embeddedDatabase;
+    // The embedded database was seen to exist (or was created) by this object: dropping it meanwhile is the
+    // caller's own doing, as with a remote target.
+    private volatile boolean databaseExists;
 
     private Target(String name, ConnectionSpec remote, Project project, String embeddedDatabase) {
         this.name = name;
@@ -58,6 +66,38 @@ public final class Target {
         if (remote != null) {
             return remote;
         }
+        ConnectionSpec spec = embeddedSpec(onStart);
+        if (!databaseExists) {
+            ensureDatabase();
+        }
+        return spec;
+    }
+
+    /**
+     * Opens a connection, starting the embedded server first when it is the target. The embedded database is
+     * connected to directly, and created only when the server says it does not exist: checking first would cost a
+     * second connection, and its authentication, on every command.
+     */
+    public Connection connect(Consumer<String> onStart) {
+        if (remote != null) {
+            return Connections.open(remote);
+        }
+        ConnectionSpec spec = embeddedSpec(onStart);
+        try {
+            Connection c = Connections.open(spec);
+            databaseExists = true;
+            return c;
+        } catch (ConnectionFailedException e) {
+            if (!(e.getCause() instanceof SQLException cause) || !MISSING_DATABASE.equals(cause.getSQLState())) {
+                throw e;
+            }
+        }
+        ensureDatabase();
+        return Connections.open(spec);
+    }
+
+    /** The embedded server's settings, the server started first when it is not running. */
+    private ConnectionSpec embeddedSpec(Consumer<String> onStart) {
         EmbeddedPostgres server = project.embeddedServer();
         try {
             ServerStatus status = server.status();
@@ -65,7 +105,6 @@ public final class Target {
                 onStart.accept("starting the embedded PostgreSQL in " + server.home());
                 status = server.start();
             }
-            server.ensureDatabase(embeddedDatabase);
             return new ConnectionSpec("127.0.0.1", status.port(), embeddedDatabase, EmbeddedPostgres.SUPERUSER,
                     server.password(), Map.of());
         } catch (EmbeddedException e) {
@@ -73,9 +112,13 @@ public final class Target {
         }
     }
 
-    /** Opens a connection, starting the embedded server first when it is the target. */
-    public Connection connect(Consumer<String> onStart) {
-        return Connections.open(spec(onStart));
+    private void ensureDatabase() {
+        try {
+            project.embeddedServer().ensureDatabase(embeddedDatabase);
+            databaseExists = true;
+        } catch (EmbeddedException e) {
+            throw new KeelException(e.getMessage(), e.remedy(), KeelException.RUNTIME, e);
+        }
     }
 
     /** "embedded (keel@127.0.0.1:5433/commerce)" or "prod (app@db:5432/shop)": safe to print. */

@@ -167,9 +167,23 @@ public final class BaseBackups {
      */
     public static Result full(ConnectionSpec spec, Path pgBasebackup, Repository repository, Compression compression,
                               String serverVersion, Progress progress, Path stateDir, long maxRateKb, Engine engine) {
+        return full(spec, null, pgBasebackup, repository, compression, serverVersion, progress, stateDir, maxRateKb,
+                engine);
+    }
+
+    /**
+     * As {@link #full(ConnectionSpec, Path, Repository, Compression, String, Progress, Path, long, Engine)}, with
+     * {@code open} (when not null) a connection to the same server that the backup takes over and closes, so that
+     * Keel's own reading needs no second one (each costs an authentication).
+     */
+    public static Result full(ConnectionSpec spec, java.sql.Connection open, Path pgBasebackup, Repository repository,
+                              Compression compression, String serverVersion, Progress progress, Path stateDir,
+                              long maxRateKb, Engine engine) {
         Objects.requireNonNull(engine, "null engine");
-        if (engine != Engine.PG_BASEBACKUP) {
-            java.util.Optional<Result> direct = tryDirect(spec, serverVersion, engine == Engine.DIRECT,
+        if (engine == Engine.PG_BASEBACKUP) {
+            closeQuietly(open); // only Keel's own reading uses it
+        } else {
+            java.util.Optional<Result> direct = tryDirect(spec, open, serverVersion, engine == Engine.DIRECT,
                     (c, source) -> directFull(c, source, repository, compression, serverVersion, progress, stateDir,
                             maxRateKb));
             if (direct.isPresent()) {
@@ -223,18 +237,21 @@ public final class BaseBackups {
      * {@code serverVersion}, without a connection), a plain connection, and {@link DirectBackup#probe}'s conditions.
      * Otherwise empty, or with {@code required} a usage error that says which condition failed.
      */
-    private static <R> java.util.Optional<R> tryDirect(ConnectionSpec spec, String serverVersion, boolean required,
-                                                       DirectTaker<R> taker) {
+    private static <R> java.util.Optional<R> tryDirect(ConnectionSpec spec, java.sql.Connection open,
+                                                       String serverVersion, boolean required, DirectTaker<R> taker) {
         if (major(serverVersion) < 15) {
+            closeQuietly(open);
             if (required) {
                 throw BackupException.usage("Keel reads a data directory itself only from PostgreSQL 15 on, and "
                         + spec.address() + " runs " + serverVersion, OTHER_ENGINE);
             }
             return java.util.Optional.empty();
         }
-        java.sql.Connection c;
+        java.sql.Connection c = open;
         try {
-            c = dev.keel.core.connect.Connections.open(spec);
+            if (c == null) {
+                c = dev.keel.core.connect.Connections.open(spec);
+            }
         } catch (KeelException e) {
             if (required) {
                 throw e;
@@ -252,11 +269,18 @@ public final class BaseBackups {
             }
             return java.util.Optional.empty();
         } finally {
-            try {
-                c.close(); // ends backup mode if the copy failed part-way
-            } catch (java.sql.SQLException ignored) {
-                // the backup's own outcome is what counts
-            }
+            closeQuietly(c); // ends backup mode if the copy failed part-way
+        }
+    }
+
+    private static void closeQuietly(java.sql.Connection c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (java.sql.SQLException ignored) {
+            // the backup's own outcome is what counts
         }
     }
 
@@ -369,8 +393,25 @@ public final class BaseBackups {
                                                 Compression compression, String serverVersion, PrivateKey key,
                                                 String parentId, Progress progress, Path stateDir, long maxRateKb,
                                                 Engine engine) {
+        return incremental(spec, null, pgBasebackup, repository, compression, serverVersion, key, parentId, progress,
+                stateDir, maxRateKb, engine);
+    }
+
+    /**
+     * As {@link #incremental(ConnectionSpec, Path, Repository, Compression, String, PrivateKey, String, Progress,
+     * Path, long, Engine)}, with {@code open} (when not null) a connection to the same server that the backup takes
+     * over and closes, as {@link #full(ConnectionSpec, java.sql.Connection, Path, Repository, Compression, String,
+     * Progress, Path, long, Engine)} does.
+     */
+    public static IncrementalResult incremental(ConnectionSpec spec, java.sql.Connection open, Path pgBasebackup,
+                                                Repository repository, Compression compression, String serverVersion,
+                                                PrivateKey key, String parentId, Progress progress, Path stateDir,
+                                                long maxRateKb, Engine engine) {
         Objects.requireNonNull(repository, "null repository");
         Objects.requireNonNull(engine, "null engine");
+        if (engine == Engine.PG_BASEBACKUP) {
+            closeQuietly(open); // only Keel's own reading uses it
+        }
         if (parentId == null) {
             parentId = BackupChain.latestPhysical(repository).orElseThrow(() -> BackupException.usage(
                     "there is no complete full backup to take an incremental backup on", "run keel backup full first"));
@@ -393,7 +434,7 @@ public final class BaseBackups {
         }
         Increment increment = new Increment(newId(repository, "incr"), parentId, before);
         if (engine != Engine.PG_BASEBACKUP) {
-            java.util.Optional<IncrementalResult> direct = tryDirect(spec, serverVersion, engine == Engine.DIRECT,
+            java.util.Optional<IncrementalResult> direct = tryDirect(spec, open, serverVersion, engine == Engine.DIRECT,
                     (c, source) -> directIncremental(c, source, repository, compression, serverVersion, increment,
                             progress, stateDir, maxRateKb));
             if (direct.isPresent()) {

@@ -168,6 +168,28 @@ class DirectBackupIT {
      * A user who may back up over replication but not run pg_backup_start or read the server's settings: auto
      * falls back to pg_basebackup, and direct is refused before anything is stored, saying why and what to set.
      */
+    /**
+     * A connection handed to the backup is the one Keel reads through (the spec's password here is wrong, so no
+     * other would open), and the backup closes it, whichever engine takes the backup.
+     */
+    @Test
+    void anOpenConnection_isTakenOverByTheBackup_andClosedWhateverTheEngine() throws Exception {
+        Path tool = BinaryLocator.clientProgram("pg_basebackup", source.binaries()).orElseThrow();
+        ConnectionSpec wrongPassword = spec(EmbeddedPostgres.SUPERUSER, "not-the-password");
+        Connection open = source.connect("shop");
+        BaseBackups.Result direct = BaseBackups.full(wrongPassword, open, tool, repo, Compression.ZSTD, "15",
+                Progress.silent(), null, 0, BaseBackups.Engine.DIRECT);
+        assertThat(direct.engine()).isEqualTo(BaseBackups.Engine.DIRECT);
+        assertThat(open.isClosed()).isTrue();
+
+        Connection unused = source.connect("shop");
+        BaseBackups.Result streamed = BaseBackups.full(spec(EmbeddedPostgres.SUPERUSER, source.password()), unused, tool,
+                repo, Compression.ZSTD, "15", Progress.silent(), null, 0, BaseBackups.Engine.PG_BASEBACKUP);
+        assertThat(streamed.engine()).isEqualTo(BaseBackups.Engine.PG_BASEBACKUP);
+        assertThat(unused.isClosed()).isTrue();
+        assertThat(BackupCatalog.list(repo)).hasSize(2);
+    }
+
     @Test
     void userWithoutTheRights_autoFallsBackAndDirectIsRefused() throws Exception {
         try (Connection c = source.connect("shop"); Statement st = c.createStatement()) {
