@@ -304,26 +304,27 @@ public final class BaseBackups {
                 if (framing != null) {
                     ((BackupWriter.ChunkOutputStream) tar).decodedBytes(copied.tarBytes());
                 }
-            } catch (IOException e) {
-                throw copyFailed(id, source, e);
-            }
-            try (OutputStream frames = writer.stream(FrameIndex.STREAM)) {
-                copied.frames().write(frames);
+                // The frame index and PostgreSQL's manifest are stored while the tar's last chunks are still being
+                // sealed on their own threads; closing the tar waits for those.
+                try (OutputStream frames = writer.stream(FrameIndex.STREAM)) {
+                    copied.frames().write(frames);
+                }
+                storePgManifest(writer, pgManifest, copied.timeline(), copied.startLsn(), copied.stopLsn());
             } catch (IOException e) {
                 throw copyFailed(id, source, e);
             }
             Map<String, String> meta = metadata("full", copied.startLsn(), copied.stopLsn(), copied.timeline(), serverVersion, t0);
             meta.put("engine", Engine.DIRECT.id());
-            return completeFull(writer, meta, pgManifest, listCopy, copied.tarBytes());
+            return completeFull(writer, meta, null, listCopy, copied.tarBytes());
         }
     }
 
-    /** Stores PostgreSQL's manifest (when given) and marks a full backup complete. */
+    /** Stores PostgreSQL's manifest (when given, and not stored yet) and marks a full backup complete. */
     private static Result completeFull(BackupWriter writer, Map<String, String> meta, PgBackupManifest pgManifest,
                                        FileListCache.Copy listCopy, long rawBytes) {
         String id = writer.backupId();
         if (pgManifest != null) {
-            storePgManifest(writer, pgManifest, meta);
+            storePgManifest(writer, pgManifest, meta.get("timeline"), meta.get("startLsn"), meta.get("stopLsn"));
         }
         meta.put(FileListCache.SHA_KEY, listCopy.sha256());
         writer.complete(meta);
@@ -339,8 +340,9 @@ public final class BaseBackups {
     }
 
     /** Stores PostgreSQL's backup_manifest beside the backup's files (a restore writes it into the data directory). */
-    private static void storePgManifest(BackupWriter writer, PgBackupManifest pgManifest, Map<String, String> meta) {
-        pgManifest.finish(meta.get("timeline"), meta.get("startLsn"), meta.get("stopLsn")).ifPresent(m -> {
+    private static void storePgManifest(BackupWriter writer, PgBackupManifest pgManifest, String timeline,
+                                        String startLsn, String stopLsn) {
+        pgManifest.finish(timeline, startLsn, stopLsn).ifPresent(m -> {
             try (OutputStream out = writer.stream(PgBackupManifest.NAME)) {
                 out.write(m);
             } catch (IOException e) {
@@ -487,13 +489,14 @@ public final class BaseBackups {
                     pgManifest.add(entry);
                     increment.count(entry);
                 }, progress, maxRateKb * 1024);
+                // stored while the blocks' last chunks are still being sealed, as a full backup's is
+                storePgManifest(writer, pgManifest, copied.timeline(), copied.startLsn(), copied.stopLsn());
             } catch (IOException e) {
                 throw copyFailed(id, source, e);
             }
             increment.sourceBytes = copied.tarBytes();
             Map<String, String> meta = metadata("incr", copied.startLsn(), copied.stopLsn(), copied.timeline(), serverVersion, t0);
             meta.put("engine", Engine.DIRECT.id());
-            storePgManifest(writer, pgManifest, meta);
             return increment.complete(repository, writer, meta, listCopy);
         }
     }

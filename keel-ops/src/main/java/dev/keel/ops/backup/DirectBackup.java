@@ -198,6 +198,16 @@ final class DirectBackup {
         if (unchanged != null && framing != null) {
             throw new IllegalArgumentException("an incremental backup's blocks are not framed");
         }
+        // While the server checkpoints for pg_backup_start, two other threads get ready for the copy: one walks the
+        // data directory, only to warm up (warmUpWalk), and one builds the pipeline, whose buffers (about 50 MB, each
+        // page touched for the first time) took 35 ms of a 1.7 s backup.
+        java.util.concurrent.atomic.AtomicBoolean stopWarmUp = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread warmUp = warmUpWalk(source.dataDir(), stopWarmUp);
+        java.util.concurrent.FutureTask<Pipeline> making = new java.util.concurrent.FutureTask<>(() -> new Pipeline(out,
+                framing, unchanged, backupId, sink, progress, new Throttle(maxBytesPerSecond), Workers.count()));
+        Thread maker = new Thread(making, "keel-backup-setup");
+        maker.setDaemon(true);
+        maker.start();
         String startLsn;
         try (PreparedStatement st = c.prepareStatement("select pg_backup_start(?, true)::text")) {
             st.setString(1, "keel " + backupId);
@@ -206,10 +216,16 @@ final class DirectBackup {
                 startLsn = rs.getString(1);
             }
         } catch (SQLException e) {
+            stopWarmUp.set(true);
+            try {
+                made(making).close();
+            } catch (IOException | RuntimeException ignored) {
+                // the failed start is what counts
+            }
             throw new IOException("pg_backup_start failed: " + e.getMessage().strip(), e);
         }
-        try (Pipeline pipeline = new Pipeline(out, framing, unchanged, backupId, sink, progress,
-                new Throttle(maxBytesPerSecond), Workers.count())) {
+        finishWarmUp(warmUp, stopWarmUp);
+        try (Pipeline pipeline = made(making)) {
             List<Item> files = walk(source.dataDir());
             pipeline.run(tasks(files));
             String stopLsn;
@@ -243,6 +259,56 @@ final class DirectBackup {
         }
     }
 
+    /**
+     * Walks {@code dataDir} on a daemon thread, for nothing but speed, while the server checkpoints for
+     * pg_backup_start; it stops where it is once {@code stop} is set. The walk that counts must come after
+     * pg_backup_start (a file it missed would be missing from the backup), and its code, run cold, took 55-80 ms of
+     * a 1.7 s backup where the same walk warm takes 10. What the early walk finds, or fails on, is thrown away.
+     */
+    private static Thread warmUpWalk(Path dataDir, java.util.concurrent.atomic.AtomicBoolean stop) {
+        Thread t = new Thread(() -> {
+            try {
+                walk(dataDir, stop::get);
+            } catch (IOException | RuntimeException ignored) {
+                // the real walk reports it
+            }
+        }, "keel-walk-warmup");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Gives the early walk up to {@value #WARM_UP_WAIT_MS} ms more to finish (a data directory of many files: less), then stops it. */
+    private static void finishWarmUp(Thread warmUp, java.util.concurrent.atomic.AtomicBoolean stop) {
+        try {
+            warmUp.join(WARM_UP_WAIT_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            stop.set(true);
+        }
+    }
+
+    private static final long WARM_UP_WAIT_MS = 100;
+
+    /** The pipeline {@code making} built, once it has; what failed there is thrown here. */
+    private static Pipeline made(java.util.concurrent.FutureTask<Pipeline> making) throws IOException {
+        try {
+            return making.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while preparing the backup");
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IOException(e.getCause());
+        }
+    }
+
     /** One tar entry: a directory, a symlink, or a file read from {@code source} or holding {@code content}. */
     record Item(String path, FileList.Type type, int mode, long size, long mtime, Path source, byte[] content,
                 String link) {
@@ -254,11 +320,19 @@ final class DirectBackup {
 
     /** The entries of the data directory, in the order of a walk, pg_control last. */
     static List<Item> walk(Path dataDir) throws IOException {
+        return walk(dataDir, () -> false);
+    }
+
+    /** As {@link #walk(Path)}; once {@code stop} says so, the walk ends where it is with an IOException. */
+    private static List<Item> walk(Path dataDir, java.util.function.BooleanSupplier stop) throws IOException {
         List<Item> items = new ArrayList<>();
         Item[] control = {null};
         Files.walkFileTree(dataDir, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                if (stop.getAsBoolean()) {
+                    throw new IOException("walk stopped");
+                }
                 if (dir.equals(dataDir)) {
                     return FileVisitResult.CONTINUE;
                 }
@@ -277,6 +351,9 @@ final class DirectBackup {
 
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                if (stop.getAsBoolean()) {
+                    throw new IOException("walk stopped");
+                }
                 String name = file.getFileName().toString();
                 String rel = relative(dataDir, file);
                 if (attrs.isSymbolicLink()) {

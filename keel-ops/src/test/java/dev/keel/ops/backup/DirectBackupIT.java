@@ -190,6 +190,34 @@ class DirectBackupIT {
         assertThat(BackupCatalog.list(repo)).hasSize(2);
     }
 
+    /**
+     * The threads that get a backup ready while the server checkpoints (the early walk, the pipeline's builder) end
+     * with a pg_backup_start that fails, and the failure is the one reported.
+     */
+    @Test
+    void aFailedBackupStart_isReported_andLeavesNoThreadBehind() throws Exception {
+        Path tool = BinaryLocator.clientProgram("pg_basebackup", source.binaries()).orElseThrow();
+        Connection busy = source.connect("shop");
+        try (Statement st = busy.createStatement()) {
+            st.execute("select pg_backup_start('someone else', true)"); // this session is in backup mode already
+        }
+        assertThatThrownBy(() -> BaseBackups.full(spec(EmbeddedPostgres.SUPERUSER, source.password()), busy, tool, repo,
+                Compression.ZSTD, "15", Progress.silent(), null, 0, BaseBackups.Engine.DIRECT))
+                .isInstanceOf(BackupException.class)
+                .hasMessageContaining("pg_backup_start failed")
+                .hasMessageContaining("in progress");
+        assertThat(busy.isClosed()).isTrue();
+        java.util.function.Supplier<java.util.List<String>> helpers = () -> Thread.getAllStackTraces().keySet().stream()
+                .map(Thread::getName)
+                .filter(n -> n.equals("keel-walk-warmup") || n.equals("keel-backup-setup") || n.equals("keel-backup-read"))
+                .toList();
+        for (int i = 0; i < 50 && !helpers.get().isEmpty(); i++) {
+            Thread.sleep(100);
+        }
+        assertThat(helpers.get()).isEmpty();
+        assertThat(BackupCatalog.list(repo)).extracting(b -> b.status().name()).containsOnly("INCOMPLETE");
+    }
+
     @Test
     void userWithoutTheRights_autoFallsBackAndDirectIsRefused() throws Exception {
         try (Connection c = source.connect("shop"); Statement st = c.createStatement()) {
